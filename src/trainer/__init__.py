@@ -1,0 +1,1 @@
+"""Arabic conflict events: annotations -> joint entity/status/relation model -> event records."""
