@@ -288,3 +288,27 @@ def test_loader_never_crashes_on_junk(schema, junk, key):
         results_of(task).append({"type": "relation", "from_id": junk, "to_id": "v1", "labels": junk})
     validate_tasks([task], schema)
     validate_tasks(junk, schema)
+
+
+# -- the committed gold data ---------------------------------------------------------------
+
+
+def test_seed_gold_validates_clean_and_points_into_the_seed_texts(schema):
+    from trainer.schema import REPO_ROOT
+
+    report = validate_tasks(read_export(REPO_ROOT / "annotations" / "seeds.json"), schema, "seeds.json")
+    assert report.problems == []
+    assert len(report.documents) == 5
+    for document in report.documents:
+        assert document.text == (REPO_ROOT / "seeds" / f"{document.id}.txt").read_text(encoding="utf-8")
+    counts = report.counts()
+    assert sum(counts["entities"].values()) > 300 and sum(counts["relations"].values()) > 200
+
+
+def test_seed_gold_is_what_the_drafts_build(schema):
+    """annotations/seeds.json is generated from annotations/drafts/*.yaml (scripts/build_gold.py)."""
+    from trainer.authoring import drafts_to_tasks
+    from trainer.schema import REPO_ROOT
+
+    drafts = sorted((REPO_ROOT / "annotations" / "drafts").glob("*.yaml"))
+    assert drafts_to_tasks(drafts, schema, REPO_ROOT) == read_export(REPO_ROOT / "annotations" / "seeds.json")
