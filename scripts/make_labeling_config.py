@@ -1,6 +1,6 @@
 """Write the Label Studio labeling config generated from a schema.
 
-    python scripts/make_labeling_config.py [--schema configs/schemas/X.yaml] [--output annotations/labeling_config.xml]
+python scripts/make_labeling_config.py [--schema configs/schemas/X.yaml] [--output annotations/labeling_config.xml]
 """
 
 import argparse

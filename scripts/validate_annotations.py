@@ -1,6 +1,6 @@
 """Validate Label Studio JSON exports against the schema; exit 1 on any error.
 
-    python scripts/validate_annotations.py annotations/seeds.json [--schema configs/schemas/X.yaml]
+python scripts/validate_annotations.py annotations/seeds.json [--schema configs/schemas/X.yaml]
 """
 
 import argparse

@@ -161,7 +161,10 @@ def test_cancelled_and_empty_annotations_are_skipped_with_a_warning(task, schema
     report = validate_tasks([task], schema)
     assert report.errors == [] and report.documents == []
     assert {"was cancelled", "is empty", "no usable annotation"} <= {
-        phrase for p in report.warnings for phrase in ("was cancelled", "is empty", "no usable annotation") if phrase in p.message
+        phrase
+        for p in report.warnings
+        for phrase in ("was cancelled", "is empty", "no usable annotation")
+        if phrase in p.message
     }
 
 
@@ -216,7 +219,9 @@ def _corrupt_label(task, rng):
 def _drop_span(task, rng):
     relation = rng.choice([r for r in results_of(task) if r["type"] == "relation"])
     target = relation[rng.choice(["from_id", "to_id"])]
-    task["annotations"][0]["result"] = [r for r in results_of(task) if not (r.get("id") == target and r["type"] == "labels")]
+    task["annotations"][0]["result"] = [
+        r for r in results_of(task) if not (r.get("id") == target and r["type"] == "labels")
+    ]
 
 
 def _reverse_relation(task, rng):
@@ -250,8 +255,15 @@ def _empty_text(task, rng):
 
 
 CORRUPTIONS = [
-    _corrupt_offset, _corrupt_label, _drop_span, _reverse_relation, _corrupt_relation_label,
-    _drop_status, _corrupt_status, _duplicate_span, _empty_text,
+    _corrupt_offset,
+    _corrupt_label,
+    _drop_span,
+    _reverse_relation,
+    _corrupt_relation_label,
+    _drop_status,
+    _corrupt_status,
+    _duplicate_span,
+    _empty_text,
 ]
 
 

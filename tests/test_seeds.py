@@ -1,7 +1,6 @@
 """The seed articles are the fixed texts every annotation points into by offset."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 

@@ -254,17 +254,26 @@ class _TaskReader:
             return None
         label = labels[0]
         if label not in self.schema.entity_labels:
-            self.problem(f"unknown label {label!r} (schema {self.schema.name}: {list(self.schema.entity_labels)})", region_id, span)
+            self.problem(
+                f"unknown label {label!r} (schema {self.schema.name}: {list(self.schema.entity_labels)})",
+                region_id,
+                span,
+            )
             return None
         surface = text[start:end]
         if "text" in value and value["text"] != surface:
-            self.problem(f"text/offset mismatch: value.text {value['text']!r} but text[{start}:{end}] is {surface!r}", region_id, span)
+            self.problem(
+                f"text/offset mismatch: value.text {value['text']!r} but text[{start}:{end}] is {surface!r}",
+                region_id,
+                span,
+            )
             return None
         if not is_word_span(text, start, end):
             if is_boundary_char(surface[0]) or is_boundary_char(surface[-1]):
                 reason = f"span {surface!r} starts or ends with whitespace/punctuation"
             else:
-                reason = f"span {surface!r} does not start and end on word boundaries (context {text[max(0, start - 3):end + 3]!r})"
+                context = text[max(0, start - 3) : end + 3]
+                reason = f"span {surface!r} does not start and end on word boundaries (context {context!r})"
             self.problem(reason, region_id, span)
         return Entity(region_id, start, end, label, surface)
 
@@ -288,7 +297,7 @@ class _TaskReader:
 
     def check_overlaps(self, entities: dict[str, Entity]) -> None:
         ordered = sorted(entities.values(), key=lambda e: (e.start, e.end))
-        for previous, current in zip(ordered, ordered[1:]):
+        for previous, current in zip(ordered, ordered[1:], strict=False):
             if current.start < previous.end:
                 self.problem(
                     f"overlaps region {previous.id} [{previous.start}:{previous.end}] {previous.text!r}",

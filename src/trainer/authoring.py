@@ -27,10 +27,10 @@ from typing import Any
 
 import yaml
 
+from trainer.documents import Document, Entity, Relation
 from trainer.labelstudio_format import task_from_document
 from trainer.schema import Schema
 from trainer.text import is_word_span
-from trainer.documents import Document, Entity, Relation
 
 
 class DraftError(ValueError):

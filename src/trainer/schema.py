@@ -133,10 +133,7 @@ class Schema:
         return {
             "name": self.name,
             "description": self.description,
-            "entities": [
-                {"label": e.label, "description": e.description, "color": e.color}
-                for e in self.entities
-            ],
+            "entities": [{"label": e.label, "description": e.description, "color": e.color} for e in self.entities],
             "status": None
             if self.status is None
             else {"name": self.status.name, "label": self.status.label, "values": list(self.status.values)},

@@ -1,0 +1,1 @@
+"""From documents to model inputs: token windows with aligned labels, and batches."""

@@ -1,0 +1,52 @@
+"""Windows -> padded tensors, in length-grouped batch order.
+
+Grouping windows of similar length into a batch wastes less compute on
+padding (measured on this CPU, shared/notes/cpu-performance.md); the order is
+still random from epoch to epoch and fully determined by (seed, epoch).
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+
+from trainer.data.windows import IGNORE_INDEX, Window
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """Shuffle, sort by length inside mega-batches of 50 batches, then shuffle the batches."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    mega = batch_size * 50
+    batches = []
+    for start in range(0, len(order), mega):
+        chunk = sorted(order[start : start + mega], key=lambda i: -lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _pad(rows: list[list], width: int, value) -> list[list]:
+    return [row + [value] * (width - len(row)) for row in rows]
+
+
+def collate(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Pad tokens, entity spans and pairs to the longest in the batch (at least one slot each)."""
+    length = max(len(w) for w in windows)
+    num_entities = max(1, max(len(w.entity_spans) for w in windows))
+    num_pairs = max(1, max(len(w.pairs) for w in windows))
+    batch = {
+        "input_ids": torch.tensor(_pad([w.input_ids for w in windows], length, pad_token_id)),
+        "attention_mask": torch.tensor(_pad([[1] * len(w) for w in windows], length, 0)),
+        "entity_spans": torch.tensor(_pad([list(map(list, w.entity_spans)) for w in windows], num_entities, [0, 0])),
+        "entity_mask": torch.tensor(_pad([[True] * len(w.entity_spans) for w in windows], num_entities, False)),
+        "pairs": torch.tensor(_pad([list(map(list, w.pairs)) for w in windows], num_pairs, [0, 0])),
+        "pair_types": torch.tensor(_pad([w.pair_types for w in windows], num_pairs, 0)),
+    }
+    if windows[0].tag_ids:
+        batch["tag_ids"] = torch.tensor(_pad([w.tag_ids for w in windows], length, IGNORE_INDEX))
+        batch["status_ids"] = torch.tensor(_pad([w.status_ids for w in windows], num_entities, IGNORE_INDEX))
+        batch["pair_labels"] = torch.tensor(_pad([w.pair_labels for w in windows], num_pairs, IGNORE_INDEX))
+    return batch

@@ -1,0 +1,166 @@
+"""Run a trained model on whole articles: text in, :class:`Document` with entities, statuses and relations out.
+
+One article goes through: tokenize once -> overlapping windows -> encoder ->
+per-token tag scores merged across windows -> constrained Viterbi -> entity
+character spans -> status and relation heads on the predicted spans, each read
+in the window where the span (or pair) sits most centrally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from trainer.data.batching import collate
+from trainer.data.windows import Window, candidate_pairs, entity_token_span, make_windows, tokenize_document
+from trainer.decoding import central_window, snap_to_words, tag_spans, viterbi
+from trainer.documents import Document, Entity, Relation
+from trainer.model import EventExtractor
+from trainer.text import SentenceIndex
+
+RELATION_THRESHOLD = 0.5
+
+
+@dataclass
+class EncodedDocument:
+    windows: list[Window]
+    hidden: list[torch.Tensor]  # per window: (tokens, hidden)
+    log_probs: list[np.ndarray]  # per window: (tokens, tags)
+
+    def ranges(self) -> list[tuple[int, int]]:
+        return [(w.positions[1], w.positions[-2] + 1) for w in self.windows]
+
+
+class Predictor:
+    """A model, its tokenizer and window settings; ``predict`` works on articles of any length."""
+
+    def __init__(
+        self,
+        model: EventExtractor,
+        tokenizer: PreTrainedTokenizerBase,
+        max_length: int = 256,
+        stride: int = 64,
+        batch_size: int = 8,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.schema = model.config.parsed_schema
+        self.max_length, self.stride, self.batch_size = max_length, stride, batch_size
+
+    @torch.inference_mode()
+    def predict_document(self, document: Document, gold_entities: bool = False) -> Document:
+        """Predicted annotation of ``document.text``.
+
+        With ``gold_entities`` the document's own entities are kept and only
+        statuses and relations are predicted (to score the relation head alone).
+        """
+        self.model.eval()
+        tokenized = tokenize_document(document, self.tokenizer)
+        encoded = self._encode(make_windows(tokenized, 0, self.tokenizer, self.max_length, self.stride))
+        if gold_entities:
+            entities = [Entity(e.id, e.start, e.end, e.label, e.text) for e in document.entities]
+        else:
+            entities = self._decode_entities(document.text, tokenized.offsets, encoded)
+        spans = {e.id: entity_token_span(tokenized.offsets, e) for e in entities}
+        entities = [e for e in entities if spans[e.id] is not None]
+        entities = self._predict_statuses(entities, spans, encoded)
+        relations = self._predict_relations(document.text, entities, spans, encoded)
+        return Document(document.id, document.text, entities, relations, dict(document.meta))
+
+    def predict(self, texts: list[str]) -> list[Document]:
+        return [self.predict_document(Document(id=str(i), text=text)) for i, text in enumerate(texts)]
+
+    def _encode(self, windows: list[Window]) -> EncodedDocument:
+        device = self.model.device
+        hidden, log_probs = [], []
+        for start in range(0, len(windows), self.batch_size):
+            chunk = windows[start : start + self.batch_size]
+            batch = collate(chunk, self.tokenizer.pad_token_id)
+            states = self.model.encode(batch["input_ids"].to(device), batch["attention_mask"].to(device))
+            scores = torch.log_softmax(self.model.tag_logits(states).float(), dim=-1)
+            for row, window in enumerate(chunk):
+                hidden.append(states[row, : len(window)])
+                log_probs.append(scores[row, : len(window)].cpu().numpy())
+        return EncodedDocument(windows, hidden, log_probs)
+
+    def _decode_entities(self, text: str, offsets, encoded: EncodedDocument) -> list[Entity]:
+        ranges = encoded.ranges()
+        num_tokens = ranges[-1][1] if ranges else 0
+        merged = np.zeros((num_tokens, len(self.schema.bio_tags)), dtype=np.float32)
+        for position in range(num_tokens):
+            index = central_window(position, ranges)
+            merged[position] = encoded.log_probs[index][position - ranges[index][0] + 1]
+        path = viterbi(merged, self.schema.bio_tags)
+        entities: list[Entity] = []
+        for first, last, label in tag_spans(path, self.schema):
+            snapped = snap_to_words(text, offsets[first][0], offsets[last][1])
+            if snapped is None or (entities and snapped[0] < entities[-1].end):
+                continue  # empty after trimming, or overlaps the previous entity once widened
+            score = float(np.exp(merged[np.arange(first, last + 1), path[first : last + 1]]).mean())
+            entities.append(
+                Entity(
+                    f"p{len(entities) + 1}",
+                    snapped[0],
+                    snapped[1],
+                    label,
+                    text[snapped[0] : snapped[1]],
+                    score=round(score, 4),
+                )
+            )
+        return entities
+
+    def _window_holding(self, first: int, last: int, encoded: EncodedDocument) -> int:
+        """Window holding token span [first, last] whole, most centrally (-1 if none)."""
+        ranges = encoded.ranges()
+        holding = [i for i, (start, end) in enumerate(ranges) if start <= first and last < end]
+        if not holding:
+            return -1
+        middle = (first + last) // 2
+        return max(holding, key=lambda i: (min(middle - ranges[i][0], ranges[i][1] - 1 - middle), -i))
+
+    def _span_reprs(
+        self, encoded: EncodedDocument, window_index: int, token_spans: list[tuple[int, int]]
+    ) -> torch.Tensor:
+        offset = encoded.ranges()[window_index][0] - 1  # window position 0 is the special token
+        local = torch.tensor([[s - offset, e - offset] for s, e in token_spans], device=self.model.device)
+        return self.model.span_representations(encoded.hidden[window_index].unsqueeze(0), local.unsqueeze(0))[0], local
+
+    def _predict_statuses(self, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Entity]:
+        if self.schema.status is None:
+            return entities
+        result = []
+        for entity in entities:
+            status = None
+            if self.schema.has_status(entity.label):
+                window = self._window_holding(*spans[entity.id], encoded)
+                if window >= 0:
+                    reprs, _ = self._span_reprs(encoded, window, [spans[entity.id]])
+                    status = self.schema.status_values[int(self.model.status_logits(reprs)[0].argmax())]
+                else:
+                    status = self.schema.status_values[0]
+            result.append(Entity(entity.id, entity.start, entity.end, entity.label, entity.text, status, entity.score))
+        return result
+
+    def _predict_relations(self, text: str, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Relation]:
+        if not self.schema.relations:
+            return []
+        relations = []
+        for head_index, tail_index, type_index in candidate_pairs(entities, self.schema, SentenceIndex(text)):
+            head, tail = entities[head_index], entities[tail_index]
+            (head_first, head_last), (tail_first, tail_last) = spans[head.id], spans[tail.id]
+            window = self._window_holding(min(head_first, tail_first), max(head_last, tail_last), encoded)
+            if window < 0:
+                continue  # the pair never fits in one window: the head has no context for it
+            reprs, local = self._span_reprs(encoded, window, [spans[head.id], spans[tail.id]])
+            logit = self.model.relation_logits(
+                reprs.unsqueeze(0), local.unsqueeze(0), torch.tensor([[[0, 1]]]), torch.tensor([[type_index]])
+            )
+            probability = float(torch.sigmoid(logit)[0, 0])
+            if probability >= RELATION_THRESHOLD:
+                relations.append(
+                    Relation(head.id, tail.id, self.schema.relation_names[type_index], round(probability, 4))
+                )
+        return relations
