@@ -71,3 +71,18 @@ def task_from_document(document: Document, task_id: int, schema: Schema) -> dict
         ],
         "predictions": [],
     }
+
+
+def prediction_score(document: Document) -> float | None:
+    """The mean entity score of a predicted document (None when no entity has a score)."""
+    scores = [entity.score for entity in document.entities if entity.score is not None]
+    return sum(scores) / len(scores) if scores else None
+
+
+def prediction_from_document(document: Document, schema: Schema, model_version: str) -> dict[str, Any]:
+    """A Label Studio prediction: the results, the model version and the mean entity score."""
+    prediction: dict[str, Any] = {"result": document_results(document, schema), "model_version": model_version}
+    score = prediction_score(document)
+    if score is not None:
+        prediction["score"] = score
+    return prediction

@@ -49,6 +49,8 @@ class EventExtractorConfig(PretrainedConfig):
         entity_loss_weight: float = 1.0,
         status_loss_weight: float = 1.0,
         relation_loss_weight: float = 1.0,
+        window_length: int = 256,
+        window_stride: int = 64,
         **kwargs,
     ) -> None:
         self.schema = schema
@@ -61,6 +63,9 @@ class EventExtractorConfig(PretrainedConfig):
         self.entity_loss_weight = entity_loss_weight
         self.status_loss_weight = status_loss_weight
         self.relation_loss_weight = relation_loss_weight
+        # The window settings the model was trained with; inference uses the same.
+        self.window_length = window_length
+        self.window_stride = window_stride
         if schema is not None:
             tags = Schema.from_dict(schema).bio_tags
             kwargs["id2label"] = dict(enumerate(tags))
@@ -227,3 +232,9 @@ class EventExtractor(PreTrainedModel):
             + config.status_loss_weight * output.status_loss
             + config.relation_loss_weight * output.relation_loss
         )
+
+
+# So that AutoConfig / AutoModel (and AutoTokenizer, which reads the config)
+# recognise saved and exported models once this package is imported.
+AutoConfig.register(EventExtractorConfig.model_type, EventExtractorConfig)
+AutoModel.register(EventExtractorConfig, EventExtractor)

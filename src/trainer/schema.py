@@ -8,7 +8,7 @@ schema in its config (:meth:`Schema.to_dict`) so it never needs the YAML again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCHEMA_PATH = REPO_ROOT / "configs" / "schemas" / "conflict_events.yaml"
 
 OUTSIDE_TAG = "O"
+EVENT_ROLES = ("victims", "actors", "weapons", "locations")
 
 
 class SchemaError(ValueError):
@@ -56,6 +57,8 @@ class Schema:
     relations: tuple[RelationType, ...]
     max_sentence_distance: int
     description: str = ""
+    # Event role -> entity label (see trainer.events); empty: no event records.
+    events: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         labels = [entity.label for entity in self.entities]
@@ -82,6 +85,11 @@ class Schema:
             for side in (relation.head, relation.tail):
                 if side not in labels:
                     problems.append(f"relation {relation.name!r} uses unknown label {side!r}")
+        if self.events and set(self.events) != set(EVENT_ROLES):
+            problems.append(f"events must map exactly the roles {list(EVENT_ROLES)}")
+        for role, label in self.events.items():
+            if label not in labels:
+                problems.append(f"event role {role!r} uses unknown label {label!r}")
         if self.max_sentence_distance < 0:
             problems.append("max_sentence_distance must be >= 0")
         if problems:
@@ -139,11 +147,12 @@ class Schema:
             else {"name": self.status.name, "label": self.status.label, "values": list(self.status.values)},
             "relations": [{"name": r.name, "head": r.head, "tail": r.tail} for r in self.relations],
             "max_sentence_distance": self.max_sentence_distance,
+            "events": dict(self.events),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Schema:
-        known = {"name", "description", "entities", "status", "relations", "max_sentence_distance"}
+        known = {"name", "description", "entities", "status", "relations", "max_sentence_distance", "events"}
         unknown = set(data) - known
         if unknown:
             raise SchemaError(f"{source}: unknown schema keys {sorted(unknown)}")
@@ -160,6 +169,7 @@ class Schema:
                 ),
                 relations=tuple(RelationType(**relation) for relation in data.get("relations") or ()),
                 max_sentence_distance=int(data.get("max_sentence_distance", 0)),
+                events=dict(data.get("events") or {}),
             )
         except (KeyError, TypeError) as error:
             raise SchemaError(f"{source}: malformed schema ({error})") from error

@@ -86,6 +86,8 @@ def build_model(config: RunConfig, schema) -> EventExtractor:
         entity_loss_weight=model_config.entity_loss_weight,
         status_loss_weight=model_config.status_loss_weight,
         relation_loss_weight=model_config.relation_loss_weight,
+        window_length=config.data.max_length,
+        window_stride=config.data.stride,
     )
     if model_config.freeze_word_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
@@ -123,7 +125,7 @@ def make_scheduler(optimizer, config: RunConfig, batches_per_epoch: int):
 
 
 def evaluate(model: EventExtractor, tokenizer, documents: list[Document], config: RunConfig) -> dict[str, float]:
-    predictor = Predictor(model, tokenizer, config.data.max_length, config.data.stride, config.train.batch_size)
+    predictor = Predictor(model, tokenizer, batch_size=config.train.batch_size)
     predictions = [predictor.predict_document(d) for d in documents]
     scores = score_documents(documents, predictions, model.config.parsed_schema)
     metrics = {

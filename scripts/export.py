@@ -1,0 +1,33 @@
+"""Export a trained model as a hub-ready folder (weights, config with the schema, tokenizer, model card).
+
+    python scripts/export.py --model models/runs/default/best --output models/export/conflict-events-ar
+    python scripts/export.py --model ... --output ... --push-to-hub ORG/NAME   # token: HF_TOKEN or `hf auth login`
+"""
+
+import argparse
+import sys
+
+from trainer.export import HubError, export_model, push_to_hub
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="trained model folder (a run's best/)")
+    parser.add_argument("--output", required=True, help="folder to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing output folder")
+    parser.add_argument("--push-to-hub", metavar="REPO", help="also upload to this hub repository")
+    parser.add_argument("--private", action="store_true", help="create the hub repository as private")
+    args = parser.parse_args()
+    folder = export_model(args.model, args.output, force=args.force)
+    print(f"exported to {folder}")
+    if args.push_to_hub:
+        try:
+            print(f"uploaded to {push_to_hub(folder, args.push_to_hub, private=args.private)}")
+        except HubError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Annotate in a local Label Studio: serve, create the project, import, pre-annotate, export.
+
+    python scripts/labelstudio.py serve                      # foreground; Ctrl-C stops it
+    python scripts/labelstudio.py init                       # project from the schema
+    python scripts/labelstudio.py import seeds/              # .txt, folders, .jsonl, Label Studio .json
+    python scripts/labelstudio.py preannotate --model models/runs/X
+    python scripts/labelstudio.py export --output annotations/gold.json
+
+The server URL and API token come from --url / --api-key, else LABEL_STUDIO_URL
+(default http://127.0.0.1:8080) / LABEL_STUDIO_API_KEY, else the credentials
+`serve` generated in .labelstudio/credentials.env (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from trainer.annotations import format_report
+from trainer.inputs import ImportFormatError
+from trainer.labelstudio_client import (
+    ExportValidationError,
+    LabelStudioClientError,
+    connect,
+    export_project,
+    find_project,
+    import_tasks,
+    init_project,
+    preannotate_project,
+)
+from trainer.labelstudio_server import (
+    CREDENTIALS_FILE,
+    DEFAULT_DATA_DIR,
+    DEFAULT_PORT,
+    ENV_URL,
+    Credentials,
+    LabelStudioError,
+    LabelStudioServer,
+    default_api_key,
+)
+from trainer.schema import DEFAULT_SCHEMA_PATH, load_schema
+
+
+def serve(args: argparse.Namespace) -> int:
+    credentials, origin = Credentials.load_or_create(CREDENTIALS_FILE)
+    server = LabelStudioServer(port=args.port, data_dir=args.data_dir, credentials=credentials)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started with `&`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `finally` below stops the server
+    try:
+        server.start()
+        print(f"Label Studio {server.url} (ready in {server.startup_seconds:.0f} s; data {server.data_dir})")
+        print(f"log in as {credentials.username}; password and API token: {origin}")
+        print(f"log: {server.log_path}\nCtrl-C to stop")
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+def _client(args: argparse.Namespace):
+    return connect(args.url, args.api_key or default_api_key())
+
+
+def _project_id(client, args: argparse.Namespace, schema, create: bool = False) -> int:
+    if args.project is not None:
+        return args.project
+    title = args.title or schema.name
+    if create:
+        return init_project(client, title, schema).id
+    found = find_project(client, title)
+    if found is None:
+        raise LabelStudioClientError(f"no project titled {title!r} at {args.url}: run `init` first or pass --project")
+    return found
+
+
+def init(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    ref = init_project(_client(args), args.title or schema.name, schema)
+    state = "created" if ref.created else "labeling config updated" if ref.config_updated else "found"
+    print(f"project {ref.id} {ref.title!r}: {state} ({args.url}/projects/{ref.id})")
+    return 0
+
+
+def import_(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    client = _client(args)
+    project_id = _project_id(client, args, schema, create=True)
+    result = import_tasks(client, project_id, args.paths, with_annotations=not args.texts_only)
+    print(
+        f"project {project_id}: imported {len(result.task_ids)} tasks, {result.annotations} annotations, "
+        f"{result.predictions} predictions from {len(result.sources)} path(s)"
+    )
+    return 0
+
+
+def preannotate(args: argparse.Namespace) -> int:
+    import trainer  # the trained-model API; imported here so the other commands never load torch
+
+    schema = load_schema(args.schema)
+    client = _client(args)
+    project_id = _project_id(client, args, schema)
+    predictor = trainer.load(args.model)
+    model_schema = getattr(predictor, "schema", None)
+    if model_schema is not None and model_schema.to_dict() != schema.to_dict():
+        raise LabelStudioClientError(
+            f"the model in {args.model} was trained on schema {model_schema.name!r}, which differs from "
+            f"{args.schema} (the project's labeling config): pass the model's schema with --schema"
+        )
+    version = args.model_version or Path(args.model).resolve().name
+    created = preannotate_project(
+        client, project_id, predictor.predict, version, schema, batch_size=args.batch_size, log=print
+    )
+    print(f"project {project_id}: {created} predictions from model version {version!r}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    client = _client(args)
+    project_id = _project_id(client, args, schema)
+    try:
+        report = export_project(client, project_id, args.output, schema, all_tasks=args.all_tasks)
+    except ExportValidationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for problem in report.warnings:
+        print(problem)
+    print(format_report(report, str(args.output)))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    client_options = argparse.ArgumentParser(add_help=False)
+    client_options.add_argument("--url", default=os.environ.get(ENV_URL, f"http://127.0.0.1:{DEFAULT_PORT}"))
+    client_options.add_argument("--api-key", help="default: $LABEL_STUDIO_API_KEY or .labelstudio/credentials.env")
+    client_options.add_argument("--schema", default=DEFAULT_SCHEMA_PATH, help="schema YAML (default: %(default)s)")
+    project_options = argparse.ArgumentParser(add_help=False)
+    project_options.add_argument("--title", help="project title (default: the schema name)")
+    project_options.add_argument("--project", type=int, help="project id (instead of --title)")
+
+    command = commands.add_parser("serve", help="run Label Studio on 127.0.0.1 until Ctrl-C")
+    command.add_argument("--port", type=int, default=DEFAULT_PORT)
+    command.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    command.set_defaults(run=serve)
+
+    command = commands.add_parser("init", parents=[client_options], help="create or find the project")
+    command.add_argument("--title", help="project title (default: the schema name)")
+    command.set_defaults(run=init)
+
+    command = commands.add_parser("import", parents=[client_options, project_options], help="import tasks")
+    command.add_argument("paths", nargs="+", type=Path, help=".txt files, folders of .txt, .jsonl, .json exports")
+    command.add_argument("--texts-only", action="store_true", help="ignore annotations in .json exports")
+    command.set_defaults(run=import_)
+
+    command = commands.add_parser("preannotate", parents=[client_options, project_options], help="upload predictions")
+    command.add_argument("--model", required=True, type=Path, help="trained model directory")
+    command.add_argument("--model-version", help="default: the model directory name")
+    command.add_argument("--batch-size", type=int, default=16)
+    command.set_defaults(run=preannotate)
+
+    command = commands.add_parser("export", parents=[client_options, project_options], help="validated JSON export")
+    command.add_argument("--output", required=True, type=Path)
+    command.add_argument("--all-tasks", action="store_true", help="also tasks without annotations")
+    command.set_defaults(run=export)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (LabelStudioError, LabelStudioClientError, ImportFormatError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
