@@ -27,3 +27,14 @@ def tokenizer(encoder_dir):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(encoder_dir)
+
+
+@pytest.fixture(scope="session")
+def smoke_model(tmp_path_factory, encoder_dir) -> Path:
+    """A model trained on the smoke config once per test session (about 20 s): its best/ folder."""
+    from trainer.config import load_config
+    from trainer.training import train
+
+    run_dir = tmp_path_factory.mktemp("smoke-run")
+    train(load_config(REPO_ROOT / "configs" / "smoke.yaml", [f"output_dir={run_dir}"]))
+    return run_dir / "best"
