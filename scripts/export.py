@@ -1,7 +1,7 @@
 """Export a trained model as a hub-ready folder (weights, config with the schema, tokenizer, model card).
 
-    python scripts/export.py --model models/runs/default/best --output models/export/conflict-events-ar
-    python scripts/export.py --model ... --output ... --push-to-hub ORG/NAME   # token: HF_TOKEN or `hf auth login`
+python scripts/export.py --model models/runs/default/best --output models/export/conflict-events-ar
+python scripts/export.py --model ... --output ... --push-to-hub ORG/NAME   # token: HF_TOKEN or `hf auth login`
 """
 
 import argparse

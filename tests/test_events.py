@@ -42,8 +42,15 @@ def test_one_event_per_victim_count_with_its_actor_weapon_place_and_number(schem
     assert texts(first["actors"]) == ["الطيران الروسي"]
     assert texts(first["weapons"]) == ["غارات"] and texts(first["locations"]) == ["حلب"]
     assert first["victims"] == [
-        {"text": "30 شخصا", "start": TEXT.index("30"), "end": TEXT.index("30") + 7, "status": "killed",
-         "value": 30, "lower_bound": None, "approximate": False}
+        {
+            "text": "30 شخصا",
+            "start": TEXT.index("30"),
+            "end": TEXT.index("30") + 7,
+            "status": "killed",
+            "value": 30,
+            "lower_bound": None,
+            "approximate": False,
+        }
     ]
 
 

