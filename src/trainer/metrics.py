@@ -1,5 +1,13 @@
 """Scores of predicted documents against gold ones.
 
+- entities with seqeval in strict IOB2 mode over words (whitespace/punctuation
+  delimited, as the schema's spans are whole words); on well-formed input it
+  agrees with exact character-span matching (tested);
+- events: the derived event records, matched by their anchor (victim count,
+  or weapon without victims) and strictly (every role and the victims' status
+  and number equal);
+- bootstrap confidence intervals over documents.
+
 - entities: exact character span + label (strict: partial overlaps and wrong
   types are both errors), per label, micro and macro;
 - status: accuracy over gold spans of the status label that were predicted
@@ -10,10 +18,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Iterable
+
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
 
 from trainer.documents import Document
-from trainer.schema import Schema
+from trainer.events import build_events
+from trainer.schema import OUTSIDE_TAG, Schema
+from trainer.text import is_boundary_char
 
 
 def prf(true_positives: int, predicted: int, gold: int) -> dict[str, float]:
@@ -90,6 +104,87 @@ def status_scores(gold: list[Document], predicted: list[Document], schema: Schem
             row = confusion.setdefault(entity.status, {})
             row[str(guess)] = row.get(str(guess), 0) + 1
     return {"accuracy": correct / matched if matched else 0.0, "matched": matched, "confusion": confusion}
+
+
+def word_tags(document: Document) -> list[str]:
+    """IOB2 tags of the document's words (maximal runs of non-boundary characters)."""
+    starts = sorted((e.start, e.end, e.label) for e in document.entities)
+    tags, index, position, text = [], 0, 0, document.text
+    while position < len(text):
+        if is_boundary_char(text[position]):
+            position += 1
+            continue
+        end = position
+        while end < len(text) and not is_boundary_char(text[end]):
+            end += 1
+        while index < len(starts) and starts[index][1] <= position:
+            index += 1
+        tag = OUTSIDE_TAG
+        if index < len(starts) and starts[index][0] <= position < starts[index][1]:
+            tag = ("B-" if starts[index][0] == position else "I-") + starts[index][2]
+        tags.append(tag)
+        position = end
+    return tags
+
+
+def seqeval_scores(gold: list[Document], predicted: list[Document]) -> dict:
+    """seqeval, strict IOB2, over words: per label and micro/macro averages."""
+    report = classification_report(
+        [word_tags(d) for d in gold],
+        [word_tags(d) for d in predicted],
+        mode="strict",
+        scheme=IOB2,
+        output_dict=True,
+        zero_division=0,
+    )
+    return {name: {k: float(v) for k, v in values.items()} for name, values in report.items()}
+
+
+def event_keys(document: Document, schema: Schema, strict: bool) -> set:
+    keys = set()
+    for event in build_events(document, schema):
+        anchor = event["victims"][0] if event["victims"] else event["weapons"][0]
+        key = (anchor["start"], anchor["end"], "victims" if event["victims"] else "weapons")
+        if strict:
+            roles = tuple(
+                frozenset((m["start"], m["end"]) for m in event[role]) for role in ("actors", "weapons", "locations")
+            )
+            victims = tuple((v["status"], v["value"], v["lower_bound"]) for v in event["victims"])
+            key = (*key, roles, victims)
+        keys.add(key)
+    return keys
+
+
+def event_scores(gold: list[Document], predicted: list[Document], schema: Schema) -> dict:
+    """Anchor match (the event exists) and strict match (all its roles and numbers right)."""
+    result = {}
+    for name, strict in (("anchor", False), ("strict", True)):
+        pairs = [
+            (event_keys(g, schema, strict), event_keys(p, schema, strict)) for g, p in zip(gold, predicted, strict=True)
+        ]
+        result[name] = prf(
+            *(sum(values) for values in zip(*((len(g & p), len(p), len(g)) for g, p in pairs), strict=True))
+        )
+    return result
+
+
+def bootstrap_interval(
+    gold: list[Document],
+    predicted: list[Document],
+    statistic: Callable[[list, list], float],
+    samples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile interval of ``statistic`` over documents resampled with replacement."""
+    rng = random.Random(seed)
+    values = []
+    for _ in range(samples):
+        picks = [rng.randrange(len(gold)) for _ in gold]
+        values.append(statistic([gold[i] for i in picks], [predicted[i] for i in picks]))
+    values.sort()
+    tail = (1 - level) / 2
+    return values[int(tail * (samples - 1))], values[int((1 - tail) * (samples - 1))]
 
 
 def score_documents(gold: list[Document], predicted: list[Document], schema: Schema) -> dict:

@@ -25,3 +25,19 @@ def plot_learning_curve(history: list[dict], path: str | Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def plot_confusion(matrix: list[list[int]], labels: list[str], path: str | Path) -> None:
+    """Counts of gold (rows) against predicted (columns) labels."""
+    figure, axis = plt.subplots(figsize=(6, 5))
+    axis.imshow(matrix, cmap="Blues")
+    axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    axis.set_yticks(range(len(labels)), labels)
+    axis.set(xlabel="predicted", ylabel="gold", title="entity labels (exact spans)")
+    peak = max(max(row) for row in matrix) or 1
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            axis.text(j, i, value, ha="center", va="center", color="white" if value > peak / 2 else "black")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
