@@ -51,9 +51,13 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     schema: str = "configs/schemas/conflict_events.yaml"
+    # labelstudio: JSON exports; conll: `word TAG` files, one document per sentence.
+    format: str = "labelstudio"
     annotations: list[str] = field(default_factory=lambda: ["annotations/seeds.json"])
     # Documents (article ids = data.article of the task, or task ids) held out for dev.
     dev_documents: list[str] = field(default_factory=list)
+    # Without dev_documents: hold out this fraction of the documents (the last ones) as dev.
+    dev_fraction: float = 0.0
     max_length: int = 256
     stride: int = 64
 
@@ -95,6 +99,7 @@ class RunConfig:
 
 
 SCHEDULES = ("linear", "constant")
+DATA_FORMATS = ("labelstudio", "conll")
 METRICS = ("entity_f1", "relation_f1", "status_accuracy", "combined_f1")
 
 
@@ -201,6 +206,8 @@ def _check_values(config: RunConfig, source: str) -> None:
         (0 <= data.stride < data.max_length // 2, "data.stride must be in [0, max_length / 2)"),
         (train.checkpoint_every_steps >= 1 and train.keep_checkpoints >= 1, "checkpointing values must be >= 1"),
         (bool(data.annotations), "data.annotations must name at least one file"),
+        (data.format in DATA_FORMATS, f"data.format must be one of {DATA_FORMATS}"),
+        (0 <= data.dev_fraction < 1, "data.dev_fraction must be in [0, 1)"),
     ]
     for ok, message in checks:
         if not ok:

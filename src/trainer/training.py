@@ -26,6 +26,7 @@ from transformers import AutoTokenizer, get_constant_schedule_with_warmup, get_l
 
 from trainer.annotations import load_documents
 from trainer.config import RunConfig
+from trainer.conll import conll_documents
 from trainer.data.batching import collate, length_grouped_batches
 from trainer.data.windows import labelled_windows, tokenize_document
 from trainer.documents import Document
@@ -53,8 +54,19 @@ class TrainerState:
     history: list[dict] = field(default_factory=list)
 
 
-def split_documents(documents: list[Document], dev_ids: list[str]) -> tuple[list[Document], list[Document]]:
+def read_documents(config: RunConfig, schema) -> list[Document]:
+    if config.data.format == "conll":
+        return [d for path in config.data.annotations for d in conll_documents(path, schema)]
+    return load_documents(config.data.annotations, schema)
+
+
+def split_documents(
+    documents: list[Document], dev_ids: list[str], dev_fraction: float = 0.0
+) -> tuple[list[Document], list[Document]]:
     """Document-level split: whole articles go to dev, never windows of them."""
+    if not dev_ids and dev_fraction:
+        cut = len(documents) - max(1, round(dev_fraction * len(documents)))
+        return documents[:cut], documents[cut:]
     known = {d.id for d in documents} | {str(d.meta.get("task_id")) for d in documents}
     missing = [i for i in dev_ids if i not in known]
     if missing:
@@ -169,8 +181,9 @@ def train(config: RunConfig, resume: bool = False) -> dict:
     )
     set_seed(config.train.seed)
     schema = load_schema(config.data.schema)
-    documents = load_documents(config.data.annotations, schema)
-    train_documents, dev_documents = split_documents(documents, config.data.dev_documents)
+    train_documents, dev_documents = split_documents(
+        read_documents(config, schema), config.data.dev_documents, config.data.dev_fraction
+    )
     tokenizer = AutoTokenizer.from_pretrained(config.model.encoder)
     windows = [
         window
