@@ -77,13 +77,18 @@ def split_documents(
     return [d for d in documents if not is_dev(d)], [d for d in documents if is_dev(d)]
 
 
+def encoder_settings(config: RunConfig) -> dict:
+    """What the run config changes in the encoder's own config."""
+    return {
+        **config.model.encoder_overrides,
+        "hidden_dropout_prob": config.model.hidden_dropout,
+        "attention_probs_dropout_prob": config.model.attention_dropout,
+    }
+
+
 def build_model(config: RunConfig, schema) -> EventExtractor:
     model_config = config.model
-    overrides = {
-        **model_config.encoder_overrides,
-        "hidden_dropout_prob": model_config.hidden_dropout,
-        "attention_probs_dropout_prob": model_config.attention_dropout,
-    }
+    overrides = encoder_settings(config)
     model = EventExtractor.from_encoder(
         model_config.encoder,
         schema,
