@@ -104,8 +104,8 @@ def preannotate(args: argparse.Namespace) -> int:
     client = _client(args)
     project_id = _project_id(client, args, schema)
     predictor = trainer.load(args.model)
-    model_schema = getattr(predictor, "schema", None)
-    if model_schema is not None and model_schema.to_dict() != schema.to_dict():
+    model_schema = predictor.schema
+    if model_schema.to_dict() != schema.to_dict():
         raise LabelStudioClientError(
             f"the model in {args.model} was trained on schema {model_schema.name!r}, which differs from "
             f"{args.schema} (the project's labeling config): pass the model's schema with --schema"

@@ -26,6 +26,7 @@ from trainer.labelstudio_client import (
     connect,
     content_of,
     export_project,
+    find_project,
     import_tasks,
     init_project,
     preannotate_project,
@@ -315,3 +316,30 @@ def test_command_line_init_import_export(server, schema, gold_path, tmp_path):
     assert missing.returncode == 1 and "no project titled 'no such project'" in missing.stderr
     unreachable = run("init", "--url", f"http://127.0.0.1:{free_port()}")
     assert unreachable.returncode == 1 and "cannot reach Label Studio" in unreachable.stderr
+
+
+@pytest.mark.labelstudio
+@pytest.mark.slow
+def test_command_line_preannotate_with_a_trained_model(server, schema, smoke_model, client):
+    """The real path: a trained (smoke) model predicts every task and its output lands as predictions."""
+    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
+    script = [sys.executable, str(REPO_ROOT / "scripts" / "labelstudio.py")]
+
+    def run(*args):
+        return subprocess.run([*script, *args], env=env, capture_output=True, text=True, timeout=300)
+
+    assert run("import", "--title", "preannotate project", str(SEEDS)).returncode == 0
+    done = run("preannotate", "--title", "preannotate project", "--model", str(smoke_model), "--model-version", "smoke")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "5 predictions from model version 'smoke'" in done.stdout
+    project = find_project(client, "preannotate project")
+    exported = snapshot_export(client, project)
+    predictions = [p for task in exported for p in task["predictions"]]
+    assert len(predictions) == 5 and {p["model_version"] for p in predictions} == {"smoke"}
+    as_annotations = [{"id": t["id"], "data": t["data"], "annotations": t["predictions"]} for t in exported]
+    report = validate_tasks(as_annotations, schema)
+    assert report.errors == [] and sum(len(d.entities) for d in report.documents) > 0
+    again = run(
+        "preannotate", "--title", "preannotate project", "--model", str(smoke_model), "--model-version", "smoke"
+    )
+    assert "0 predictions" in again.stdout  # a rerun skips tasks that already have this model version
