@@ -8,7 +8,8 @@ in the window where the span (or pair) sits most centrally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -137,41 +138,49 @@ class Predictor:
         return self.model.span_representations(encoded.hidden[window_index].unsqueeze(0), local.unsqueeze(0))[0], local
 
     def _predict_statuses(self, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Entity]:
+        """One status-head call per window, over the entities of the status label read in that window."""
         if self.schema.status is None:
             return entities
-        result = []
+        by_window: dict[int, list[Entity]] = defaultdict(list)
         for entity in entities:
-            status = None
             if self.schema.has_status(entity.label):
-                window = self._window_holding(*spans[entity.id], encoded)
-                if window >= 0:
-                    reprs, _ = self._span_reprs(encoded, window, [spans[entity.id]])
-                    status = self.schema.status_values[int(self.model.status_logits(reprs)[0].argmax())]
-                else:
-                    status = self.schema.status_values[0]
-            result.append(Entity(entity.id, entity.start, entity.end, entity.label, entity.text, status, entity.score))
-        return result
+                by_window[self._window_holding(*spans[entity.id], encoded)].append(entity)
+        statuses = {}
+        for window, group in by_window.items():
+            if window < 0:  # longer than a window: no context to read a status from
+                statuses.update({entity.id: self.schema.status_values[0] for entity in group})
+                continue
+            reprs, _ = self._span_reprs(encoded, window, [spans[entity.id] for entity in group])
+            best = self.model.status_logits(reprs).argmax(dim=-1).tolist()
+            statuses.update({entity.id: self.schema.status_values[b] for entity, b in zip(group, best, strict=True)})
+        return [replace(entity, status=statuses.get(entity.id)) for entity in entities]
 
     def _predict_relations(self, text: str, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Relation]:
+        """One relation-head call per window, over the candidate pairs read in that window."""
         if not self.schema.relations:
             return []
-        relations = []
-        for head_index, tail_index, type_index in candidate_pairs(entities, self.schema, SentenceIndex(text)):
-            head, tail = entities[head_index], entities[tail_index]
-            (head_first, head_last), (tail_first, tail_last) = spans[head.id], spans[tail.id]
+        by_window: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for head, tail, type_index in candidate_pairs(entities, self.schema, SentenceIndex(text)):
+            (head_first, head_last), (tail_first, tail_last) = spans[entities[head].id], spans[entities[tail].id]
             window = self._window_holding(min(head_first, tail_first), max(head_last, tail_last), encoded)
-            if window < 0:
-                continue  # the pair never fits in one window: the head has no context for it
-            reprs, local = self._span_reprs(encoded, window, [spans[head.id], spans[tail.id]])
-            logit = self.model.relation_logits(
-                reprs.unsqueeze(0), local.unsqueeze(0), torch.tensor([[[0, 1]]]), torch.tensor([[type_index]])
-            )
-            probability = float(torch.sigmoid(logit)[0, 0])
-            if probability >= RELATION_THRESHOLD:
-                relations.append(
-                    Relation(head.id, tail.id, self.schema.relation_names[type_index], round(probability, 4))
-                )
-        return relations
+            if window >= 0:  # a pair that never fits in one window has no context for the head
+                by_window[window].append((head, tail, type_index))
+        found = []
+        for window, pairs in by_window.items():
+            members = sorted({index for head, tail, _ in pairs for index in (head, tail)})
+            slot = {index: position for position, index in enumerate(members)}
+            reprs, local = self._span_reprs(encoded, window, [spans[entities[index].id] for index in members])
+            device = self.model.device
+            pair_slots = torch.tensor([[[slot[head], slot[tail]] for head, tail, _ in pairs]], device=device)
+            types = torch.tensor([[type_index for _, _, type_index in pairs]], device=device)
+            logits = self.model.relation_logits(reprs.unsqueeze(0), local.unsqueeze(0), pair_slots, types)[0]
+            for (head, tail, type_index), probability in zip(pairs, torch.sigmoid(logits).tolist(), strict=True):
+                if probability >= RELATION_THRESHOLD:
+                    found.append((head, tail, type_index, probability))
+        return [
+            Relation(entities[head].id, entities[tail].id, self.schema.relation_names[t], round(probability, 4))
+            for head, tail, t, probability in sorted(found)
+        ]
 
 
 def load_predictor(
