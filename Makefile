@@ -16,8 +16,9 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: train test setup encoder lint clean
 
+# --resume: an interrupted run continues from its last checkpoint, a finished one is left as it is.
 train: setup
-	$(PY) scripts/train.py --config $(CONFIG)
+	$(PY) scripts/train.py --config $(CONFIG) --resume
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

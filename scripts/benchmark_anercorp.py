@@ -4,7 +4,7 @@
     python scripts/benchmark_anercorp.py --set model.encoder=aubmindlab/bert-base-arabertv02 \
         --set output_dir=models/runs/anercorp-arabert
 
-A finished run is scored again without retraining; --resume continues an interrupted one.
+A finished run is scored again without retraining; an interrupted one continues from its checkpoint.
 """
 
 import argparse
@@ -18,9 +18,8 @@ def main() -> None:
     parser.add_argument("--config", default="configs/anercorp.yaml")
     parser.add_argument("--test", default=DEFAULT_ANERCORP_TEST, help="CoNLL test file (default: %(default)s)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
-    result = benchmark_anercorp(load_config(args.config, args.overrides), args.test, resume=args.resume)
+    result = benchmark_anercorp(load_config(args.config, args.overrides), args.test)
     print(format_result(result))
 
 

@@ -35,6 +35,11 @@ def test_smoke_training_lowers_the_loss_and_writes_a_complete_run(tmp_path, enco
     assert isinstance(EventExtractor.from_pretrained(best), EventExtractor)
     with pytest.raises(FileExistsError, match="--resume"):
         train(load_config(SMOKE, [f"output_dir={run_dir}"]))
+    # `make train` passes --resume: on a finished run it changes nothing and returns the best epoch.
+    state_before = (run_dir / "trainer_state.json").read_bytes()
+    best = train(load_config(SMOKE, [f"output_dir={run_dir}"]), resume=True)
+    assert best in records
+    assert (run_dir / "trainer_state.json").read_bytes() == state_before
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from trainer.config import RunConfig
 from trainer.conll import conll_documents, read_conll, token_tags
 from trainer.inference import load_predictor
 from trainer.io import write_json_atomic
-from trainer.training import STATE_FILE, train
+from trainer.training import train
 
 DEFAULT_ANERCORP_TEST = "../shared/data/anercorp/ANERCorp_CamelLab_test.txt"
 
@@ -37,10 +37,9 @@ def score_conll(model_dir: str | Path, test_path: str | Path) -> dict:
     }
 
 
-def benchmark_anercorp(config: RunConfig, test_path: str | Path = DEFAULT_ANERCORP_TEST, resume: bool = False) -> dict:
+def benchmark_anercorp(config: RunConfig, test_path: str | Path = DEFAULT_ANERCORP_TEST) -> dict:
     run_dir = Path(config.output_dir)
-    if not (run_dir / STATE_FILE).exists():
-        train(config, resume=resume)
+    train(config, resume=True)  # a finished run is scored again without retraining
     result = {"encoder": config.model.encoder, "run": str(run_dir), **score_conll(run_dir / "best", test_path)}
     write_json_atomic(run_dir / "anercorp_test.json", result)
     return result

@@ -10,7 +10,6 @@ so they are slightly optimistic); the summary gives mean ± std over folds.
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from trainer.annotations import load_documents
 from trainer.config import RunConfig
 from trainer.io import write_json_atomic, write_text_atomic
 from trainer.schema import load_schema
-from trainer.training import STATE_FILE, latest_checkpoint, train
+from trainer.training import train
 
 METRICS = ("entity_f1", "relation_f1", "status_accuracy")
 
@@ -31,26 +30,17 @@ def fold_documents(document_ids: list[str], folds: int | None) -> list[list[str]
     return [document_ids[k::folds] for k in range(folds)]
 
 
-def _finished_best(run_dir: Path) -> dict:
-    state = json.loads((run_dir / STATE_FILE).read_text())
-    return state["history"][state["best_epoch"] - 1]
-
-
 def crossval(config: RunConfig, folds: int | None = None, output_dir: str | Path | None = None) -> dict:
     output_dir = Path(output_dir or f"{config.output_dir}-crossval")
     documents = load_documents(config.data.annotations, load_schema(config.data.schema))
     results = []
     for index, dev_ids in enumerate(fold_documents([d.id for d in documents], folds)):
         run_dir = output_dir / f"fold-{index}"
-        if (run_dir / STATE_FILE).exists():
-            best = _finished_best(run_dir)
-            print(f"fold {index} ({', '.join(dev_ids)}): already done")
-        else:
-            fold_config = dataclasses.replace(
-                config, data=dataclasses.replace(config.data, dev_documents=dev_ids), output_dir=str(run_dir)
-            )
-            print(f"fold {index}: dev {', '.join(dev_ids)}")
-            best = train(fold_config, resume=latest_checkpoint(run_dir) is not None)
+        fold_config = dataclasses.replace(
+            config, data=dataclasses.replace(config.data, dev_documents=dev_ids), output_dir=str(run_dir)
+        )
+        print(f"fold {index}: dev {', '.join(dev_ids)}")
+        best = train(fold_config, resume=True)  # a finished fold is read back, a half-trained one continues
         results.append({"fold": index, "dev_documents": dev_ids, **{m: best[m] for m in METRICS}})
     summary = {
         metric: {

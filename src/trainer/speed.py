@@ -107,7 +107,8 @@ def baseline_training(config: RunConfig, steps: int, batch_size: int) -> Measure
     from trainer.training import encoder_settings
 
     schema, tokenizer, windows = _training_windows(config)
-    settings = {**encoder_settings(config), "num_labels": len(schema.bio_tags)}
+    labels = dict(enumerate(schema.bio_tags))
+    settings = {**encoder_settings(config), "id2label": labels, "label2id": {t: i for i, t in labels.items()}}
     model_config = AutoConfig.from_pretrained(config.model.encoder, **settings)
     if config.model.random_init:
         model = AutoModelForTokenClassification.from_config(model_config)

@@ -173,9 +173,13 @@ def train(config: RunConfig, resume: bool = False) -> dict:
     if config.train.num_threads:
         torch.set_num_threads(config.train.num_threads)
     run_dir = Path(config.output_dir)
+    if resume and (run_dir / STATE_FILE).exists():
+        state = TrainerState(**json.loads((run_dir / STATE_FILE).read_text()))
+        print(f"{run_dir} is a finished run (best epoch {state.best_epoch}); nothing to resume")
+        return _best_record(state)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     if resume and checkpoint is None:
-        print(f"--resume: no checkpoint under {run_dir}/checkpoints, starting from scratch")
+        print(f"no checkpoint under {run_dir}/checkpoints: starting a new run")
     if checkpoint is None and (run_dir / STATE_FILE).exists():
         raise FileExistsError(f"{run_dir} holds a finished or running run; use --resume or another output_dir")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -294,9 +298,13 @@ def train(config: RunConfig, resume: bool = False) -> dict:
             break
     progress.close()
     write_text_atomic(run_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
-    best = state.history[state.best_epoch - 1] if state.best_epoch > 0 else state.history[-1]
+    best = _best_record(state)
     accelerator.print(f"best epoch {state.best_epoch}: {json.dumps(best)}; model in {run_dir / 'best'}")
     return best
+
+
+def _best_record(state: TrainerState) -> dict:
+    return state.history[state.best_epoch - 1] if state.best_epoch > 0 else state.history[-1]
 
 
 def _save_checkpoint(accelerator: Accelerator, run_dir: Path, state: TrainerState, config: RunConfig) -> None:
