@@ -85,6 +85,14 @@ def client(server):
     return connect(server.url, server.api_key)
 
 
+@pytest.fixture(scope="module")
+def cli(server):
+    """Runs scripts/labelstudio.py against the test server (URL and token from the environment)."""
+    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
+    script = [sys.executable, str(REPO_ROOT / "scripts" / "labelstudio.py")]
+    return lambda *args: subprocess.run([*script, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
 def _new_project(client, schema, title: str) -> int:
     return init_project(client, title, schema).id
 
@@ -296,40 +304,30 @@ def test_busy_port_is_refused_and_stop_ends_the_process_group(server, tmp_path):
 
 @pytest.mark.labelstudio
 @pytest.mark.slow
-def test_command_line_init_import_export(server, schema, gold_path, tmp_path):
-    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
-    script = [sys.executable, str(REPO_ROOT / "scripts" / "labelstudio.py")]
+def test_command_line_init_import_export(cli, schema, gold_path, tmp_path):
 
-    def run(*args):
-        return subprocess.run([*script, *args], env=env, capture_output=True, text=True, timeout=120)
-
-    assert "created" in run("init", "--title", "cli project").stdout
-    done = run("import", "--title", "cli project", str(gold_path))
+    assert "created" in cli("init", "--title", "cli project").stdout
+    done = cli("import", "--title", "cli project", str(gold_path))
     assert done.returncode == 0 and f"imported {len(read_export(gold_path))} tasks" in done.stdout
     output = tmp_path / "cli.json"
-    done = run("export", "--title", "cli project", "--output", str(output))
+    done = cli("export", "--title", "cli project", "--output", str(output))
     assert done.returncode == 0, done.stderr
     assert content_of(validate_tasks(read_export(output), schema).documents) == content_of(
         validate_tasks(read_export(gold_path), schema).documents
     )
-    missing = run("export", "--title", "no such project", "--output", str(tmp_path / "x.json"))
+    missing = cli("export", "--title", "no such project", "--output", str(tmp_path / "x.json"))
     assert missing.returncode == 1 and "no project titled 'no such project'" in missing.stderr
-    unreachable = run("init", "--url", f"http://127.0.0.1:{free_port()}")
+    unreachable = cli("init", "--url", f"http://127.0.0.1:{free_port()}")
     assert unreachable.returncode == 1 and "cannot reach Label Studio" in unreachable.stderr
 
 
 @pytest.mark.labelstudio
 @pytest.mark.slow
-def test_command_line_preannotate_with_a_trained_model(server, schema, smoke_model, client):
+def test_command_line_preannotate_with_a_trained_model(cli, schema, smoke_model, client):
     """The real path: a trained (smoke) model predicts every task and its output lands as predictions."""
-    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
-    script = [sys.executable, str(REPO_ROOT / "scripts" / "labelstudio.py")]
 
-    def run(*args):
-        return subprocess.run([*script, *args], env=env, capture_output=True, text=True, timeout=300)
-
-    assert run("import", "--title", "preannotate project", str(SEEDS)).returncode == 0
-    done = run("preannotate", "--title", "preannotate project", "--model", str(smoke_model), "--model-version", "smoke")
+    assert cli("import", "--title", "preannotate project", str(SEEDS)).returncode == 0
+    done = cli("preannotate", "--title", "preannotate project", "--model", str(smoke_model), "--model-version", "smoke")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "5 predictions from model version 'smoke'" in done.stdout
     project = find_project(client, "preannotate project")
@@ -339,7 +337,7 @@ def test_command_line_preannotate_with_a_trained_model(server, schema, smoke_mod
     as_annotations = [{"id": t["id"], "data": t["data"], "annotations": t["predictions"]} for t in exported]
     report = validate_tasks(as_annotations, schema)
     assert report.errors == [] and sum(len(d.entities) for d in report.documents) > 0
-    again = run(
+    again = cli(
         "preannotate", "--title", "preannotate project", "--model", str(smoke_model), "--model-version", "smoke"
     )
     assert "0 predictions" in again.stdout  # a rerun skips tasks that already have this model version

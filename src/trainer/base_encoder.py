@@ -659,17 +659,26 @@ def build_base_encoder(
     }
     if corpora:
         progress(f"pruning vocabulary to {len(corpora)} corpora")
-        state, tokenizer = prune_vocabulary(state, tokenizer, read_corpora(corpora))
-        config.vocab_size = state[WORD_EMBEDDINGS].shape[0]
-        after = size_summary(state)
-        info = _pruned_info(info, size, after, corpora)
-        progress(f"pruned: {_describe(size)} -> {_describe(after)}")
+        state, tokenizer, info = _prune(state, tokenizer, config, info, size, corpora, progress)
+    _write(output_dir, state, tokenizer, config, info, progress)
+    progress(f"done in {time.monotonic() - start:.0f}s")
+    return output_dir
 
+
+def _prune(state, tokenizer, config, info, before, corpora, progress):
+    """Prune the vocabulary (the config follows) and record the sizes before and after."""
+    state, tokenizer = prune_vocabulary(state, tokenizer, read_corpora(corpora))
+    config.vocab_size = state[WORD_EMBEDDINGS].shape[0]
+    after = size_summary(state)
+    progress(f"pruned: {_describe(before)} -> {_describe(after)}")
+    return state, tokenizer, _pruned_info(info, before, after, corpora)
+
+
+def _write(output_dir: Path, state, tokenizer, config, info, progress: Progress) -> None:
     progress(f"writing {output_dir}")
     with atomic_directory(output_dir) as tmp:
         write_encoder_dir(tmp, state, tokenizer, config, info)
-    progress(f"done in {time.monotonic() - start:.0f}s: {output_dir} ({_describe(size_summary(state))})")
-    return output_dir
+    progress(f"wrote {output_dir} ({_describe(size_summary(state))})")
 
 
 def prune_encoder_dir(
@@ -688,22 +697,12 @@ def prune_encoder_dir(
     if _is_built(output_dir, force, progress):
         return output_dir
     corpora = [Path(p) for p in corpora]
-    texts = read_corpora(corpora)
     state = load_file(str(source_dir / "model.safetensors"))
     tokenizer = Tokenizer.from_file(str(source_dir / "tokenizer.json"))
     config = BertConfig.from_pretrained(source_dir)
     info = json.loads((source_dir / "build_info.json").read_text())
     before = info.get("before_pruning") or size_summary(state)
-
     progress(f"pruning vocabulary of {source_dir} to {len(corpora)} corpora")
-    state, tokenizer = prune_vocabulary(state, tokenizer, texts)
-    config.vocab_size = state[WORD_EMBEDDINGS].shape[0]
-    after = size_summary(state)
-    info = _pruned_info(info, before, after, corpora)
-    progress(f"pruned: {_describe(before)} -> {_describe(after)}")
-
-    progress(f"writing {output_dir}")
-    with atomic_directory(output_dir) as tmp:
-        write_encoder_dir(tmp, state, tokenizer, config, info)
-    progress(f"done: {output_dir} ({_describe(after)})")
+    state, tokenizer, info = _prune(state, tokenizer, config, info, before, corpora, progress)
+    _write(output_dir, state, tokenizer, config, info, progress)
     return output_dir
