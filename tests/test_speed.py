@@ -34,5 +34,6 @@ def test_speed_benchmark_prints_ratios_on_the_smoke_config(smoke_model):
         "baseline: pipeline",
         "training speed ratio (ours / Trainer):",
         "inference speed ratio (ours / pipeline):",
+        "int8 speed-up of our inference",
     ):
         assert line in result.stdout

@@ -5,7 +5,7 @@ parameters (word embeddings frozen on both sides when the config says so):
 
 - training: our loop's step (encoder + entity/status/relation heads, fused
   AdamW) vs ``AutoModelForTokenClassification`` trained by ``Trainer``;
-- inference: ``Predictor.predict`` on whole articles (windows, decoding,
+- inference: ``Predictor.predict`` (fp32, and int8 with ``quantize``) on whole articles (windows, decoding,
   statuses, relations) vs ``pipeline("token-classification")`` with the same
   stride.
 
@@ -152,18 +152,19 @@ def _article_texts(config: RunConfig) -> list[str]:
     return [d.text for d in read_documents(config, load_schema(config.data.schema))]
 
 
-def ours_inference(config: RunConfig, model_dir: str, batch_size: int) -> Measurement:
+def ours_inference(config: RunConfig, model_dir: str, batch_size: int, quantize: bool = False) -> Measurement:
     from trainer.data.windows import tokenize_document
     from trainer.documents import Document
     from trainer.inference import load_predictor
 
-    predictor = load_predictor(model_dir, batch_size=batch_size)
+    predictor = load_predictor(model_dir, batch_size=batch_size, quantize=quantize)
     texts = _article_texts(config)
     tokens = sum(len(tokenize_document(Document("", t), predictor.tokenizer).input_ids) for t in texts)
     predictor.predict(texts[:1])
     start = time.perf_counter()
     predictor.predict(texts)
-    return Measurement("ours: predict", tokens / (time.perf_counter() - start), _peak_mb())
+    name = "ours: predict int8" if quantize else "ours: predict"
+    return Measurement(name, tokens / (time.perf_counter() - start), _peak_mb())
 
 
 def baseline_inference(config: RunConfig, model_dir: str, batch_size: int) -> Measurement:
@@ -215,11 +216,12 @@ def benchmark_speed(config: RunConfig, model_dir: str, steps: int, batch_size: i
         _run(baseline_training, config, steps, batch_size),
         _run(ours_inference, config, model_dir, batch_size),
         _run(baseline_inference, config, model_dir, batch_size),
+        _run(ours_inference, config, model_dir, batch_size, True),
     ]
 
 
 def format_speed(measurements: list[Measurement], config: RunConfig, steps: int, batch_size: int) -> str:
-    ours_train, base_train, ours_infer, base_infer = measurements
+    ours_train, base_train, ours_infer, base_infer, ours_int8 = measurements
     lines = [
         f"machine: {machine()}",
         f"encoder {config.model.encoder}, data {', '.join(config.data.annotations)}, windows of "
@@ -234,5 +236,6 @@ def format_speed(measurements: list[Measurement], config: RunConfig, steps: int,
         "",
         f"training speed ratio (ours / Trainer):   {ours_train.tokens_per_second / base_train.tokens_per_second:.2f}",
         f"inference speed ratio (ours / pipeline): {ours_infer.tokens_per_second / base_infer.tokens_per_second:.2f}",
+        f"int8 speed-up of our inference:         {ours_int8.tokens_per_second / ours_infer.tokens_per_second:.2f}",
     ]
     return "\n".join(lines)
