@@ -189,7 +189,8 @@ def load_predictor(
     """A trained or exported model folder -> :class:`Predictor`.
 
     ``quantize``: dynamic int8 for the encoder's and heads' linear layers, for
-    CPU inference (1.3-1.7x faster here, logits within ~0.1 of fp32).
+    CPU inference (2.4x faster end to end here, see scripts/benchmark_speed.py;
+    predictions can differ a little from fp32).
     """
     path = Path(path)
     if not (path / "config.json").is_file():
