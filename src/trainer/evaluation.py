@@ -9,7 +9,6 @@ side by side in Label Studio).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from trainer.annotations import load_documents
@@ -121,7 +120,3 @@ def evaluate_model(
         tasks.append(task)
     write_json_atomic(output_dir / "predictions.json", tasks)
     return report
-
-
-def load_report(output_dir: str | Path) -> dict:
-    return json.loads((Path(output_dir) / "report.json").read_text())
