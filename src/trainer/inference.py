@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,9 @@ class EncodedDocument:
     hidden: list[torch.Tensor]  # per window: (tokens, hidden)
     log_probs: list[np.ndarray]  # per window: (tokens, tags)
 
+    @cached_property
     def ranges(self) -> list[tuple[int, int]]:
+        """[start, end) document token range of each window, without its special tokens."""
         return [(w.positions[1], w.positions[-2] + 1) for w in self.windows]
 
 
@@ -96,7 +99,7 @@ class Predictor:
         return EncodedDocument(windows, hidden, log_probs)
 
     def _decode_entities(self, text: str, offsets, encoded: EncodedDocument) -> list[Entity]:
-        ranges = encoded.ranges()
+        ranges = encoded.ranges
         num_tokens = ranges[-1][1] if ranges else 0
         merged = np.zeros((num_tokens, len(self.schema.bio_tags)), dtype=np.float32)
         for position in range(num_tokens):
@@ -123,7 +126,7 @@ class Predictor:
 
     def _window_holding(self, first: int, last: int, encoded: EncodedDocument) -> int:
         """Window holding token span [first, last] whole, most centrally (-1 if none)."""
-        ranges = encoded.ranges()
+        ranges = encoded.ranges
         holding = [i for i, (start, end) in enumerate(ranges) if start <= first and last < end]
         if not holding:
             return -1
@@ -132,8 +135,9 @@ class Predictor:
 
     def _span_reprs(
         self, encoded: EncodedDocument, window_index: int, token_spans: list[tuple[int, int]]
-    ) -> torch.Tensor:
-        offset = encoded.ranges()[window_index][0] - 1  # window position 0 is the special token
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Span representations read in one window, and the spans in that window's token positions."""
+        offset = encoded.ranges[window_index][0] - 1  # window position 0 is the special token
         local = torch.tensor([[s - offset, e - offset] for s, e in token_spans], device=self.model.device)
         return self.model.span_representations(encoded.hidden[window_index].unsqueeze(0), local.unsqueeze(0))[0], local
 

@@ -252,9 +252,10 @@ def train(config: RunConfig, resume: bool = False) -> dict:
                 optimizer.zero_grad()
             state.batches_done += 1
             tokens += int(batch["attention_mask"].sum())
-            state.epoch_loss_sum += output.loss.item()
+            loss = output.loss.item()
+            state.epoch_loss_sum += loss
             progress.update(1)
-            progress.set_postfix(loss=f"{output.loss.item():.3f}")
+            progress.set_postfix(loss=f"{loss:.3f}")
             if accelerator.sync_gradients:
                 state.global_step += 1
                 if state.global_step % config.train.checkpoint_every_steps == 0:
