@@ -2,13 +2,15 @@
 
 import copy
 import json
+from functools import partial
 
 import pytest
+from helpers import mention
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trainer.annotations import AnnotationError, load_documents, read_export, validate_tasks
-from trainer.documents import Document, Entity, Relation
+from trainer.documents import Document, Relation
 from trainer.labelstudio_format import task_from_document
 
 TEXT = (
@@ -17,11 +19,7 @@ TEXT = (
 )
 
 
-def span(entity_id, surface, label, status=None, occurrence=0):
-    start = -1
-    for _ in range(occurrence + 1):
-        start = TEXT.index(surface, start + 1)
-    return Entity(entity_id, start, start + len(surface), label, surface, status)
+span = partial(mention, TEXT)
 
 
 def valid_document():

@@ -1,12 +1,14 @@
-from trainer.documents import Document, Entity, Relation
+from functools import partial
+
+from helpers import mention
+
+from trainer.documents import Document, Relation
 from trainer.events import build_events
 
 TEXT = "شن الطيران الروسي غارات على حلب فقتل 30 شخصا بينهم 5 أطفال. وقصفت المدفعية حي الشعار."
 
 
-def entity(id_, surface, label, status=None, after=0):
-    start = TEXT.index(surface, after)
-    return Entity(id_, start, start + len(surface), label, surface, status)
+entity = partial(mention, TEXT)
 
 
 def document():

@@ -1,6 +1,9 @@
 """Every metric on hand-made cases, and seqeval agreeing with span matching."""
 
+from functools import partial
+
 import pytest
+from helpers import mention
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,9 +21,7 @@ from trainer.metrics import (
 TEXT = "قتل 30 شخصا في قصف جوي على مدينة الرقة وشن الطيران الروسي غارات على حلب"
 
 
-def ent(id_, surface, label, status=None):
-    start = TEXT.index(surface)
-    return Entity(id_, start, start + len(surface), label, surface, status)
+ent = partial(mention, TEXT)
 
 
 GOLD = Document(

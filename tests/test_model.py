@@ -1,9 +1,12 @@
+from functools import partial
+
 import pytest
 import torch
+from helpers import mention
 
 from trainer.data.batching import collate
 from trainer.data.windows import labelled_windows, tokenize_document
-from trainer.documents import Document, Entity, Relation
+from trainer.documents import Document, Relation
 from trainer.inference import Predictor
 from trainer.model import EventExtractor, EventExtractorConfig, distance_bucket
 
@@ -19,10 +22,7 @@ def tiny_model(encoder_dir, schema) -> EventExtractor:
 
 
 def document():
-    def span(id_, surface, label, status=None):
-        start = TEXT.index(surface)
-        return Entity(id_, start, start + len(surface), label, surface, status)
-
+    span = partial(mention, TEXT)
     entities = [
         span("v", "30 شخصا", "VICTIM_COUNT", "killed"),
         span("w", "قصف جوي", "WEAPON"),

@@ -1,6 +1,7 @@
 """Alignment of BIO tags to subwords and window cutting, on real Arabic text and the real tokenizer."""
 
 import pytest
+from helpers import mention
 
 from trainer.annotations import load_documents
 from trainer.data.windows import (
@@ -12,7 +13,7 @@ from trainer.data.windows import (
     window_bounds,
 )
 from trainer.decoding import snap_to_words, tag_spans
-from trainer.documents import Document, Entity
+from trainer.documents import Document
 from trainer.schema import REPO_ROOT
 from trainer.text import SentenceIndex
 
@@ -25,9 +26,8 @@ def gold(schema):
 def make(text, *mentions):
     entities, cursor = [], 0
     for index, (surface, label) in enumerate(mentions):
-        start = text.index(surface, cursor)
-        entities.append(Entity(f"e{index}", start, start + len(surface), label, surface))
-        cursor = start + len(surface)
+        entities.append(mention(text, f"e{index}", surface, label, start_from=cursor))
+        cursor = entities[-1].end
     return Document("t", text, entities)
 
 
