@@ -9,19 +9,19 @@ A finished run is scored again without retraining; an interrupted one continues 
 
 import argparse
 
-from trainer.benchmarks import DEFAULT_ANERCORP_TEST, benchmark_anercorp, format_result
+from trainer import cli
 from trainer.config import load_config
+from trainer.evaluation.anercorp import DEFAULT_ANERCORP_TEST, benchmark_anercorp, format_result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="configs/anercorp.yaml")
-    parser.add_argument("--test", default=DEFAULT_ANERCORP_TEST, help="CoNLL test file (default: %(default)s)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args()
+def main(args: argparse.Namespace) -> None:
     result = benchmark_anercorp(load_config(args.config, args.overrides), args.test)
     print(format_result(result))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="configs/anercorp.yaml")
+    parser.add_argument("--test", default=DEFAULT_ANERCORP_TEST, help="CoNLL test file (default: %(default)s)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    cli.run(main, parser)

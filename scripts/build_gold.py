@@ -1,35 +1,29 @@
-"""Turn annotation drafts (mentions by surface string, see trainer.authoring) into a
+"""Turn annotation drafts (mentions by surface string, see trainer.formats.drafts) into a
 Label Studio JSON export, validate it and write it atomically.
 
     python scripts/build_gold.py annotations/drafts/*.yaml --output annotations/seeds.json
     python scripts/build_gold.py annotations/drafts/000.yaml --review   # spans in context
+    python scripts/build_gold.py annotations/drafts/anercorp/*.yaml --split-blocks 100 \
+        --output annotations/anercorp_conflict.json                      # corpus sentences, with splits
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from trainer.annotations import format_report, validate_tasks
-from trainer.authoring import draft_to_document, drafts_to_tasks, read_draft, review_lines
-from trainer.io import write_json_atomic
-from trainer.schema import DEFAULT_SCHEMA_PATH, REPO_ROOT, load_schema
+from trainer import cli
+from trainer.fileio import write_json_atomic
+from trainer.formats.drafts import build_gold, review_lines
+from trainer.schema import DEFAULT_SCHEMA, load_schema
+from trainer.validation import format_report
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("drafts", nargs="+", type=Path)
-    parser.add_argument("--output", type=Path, help="Label Studio JSON file to write")
-    parser.add_argument("--review", action="store_true", help="print every span in context")
-    parser.add_argument("--schema", default=DEFAULT_SCHEMA_PATH)
-    args = parser.parse_args()
-
-    schema = load_schema(args.schema)
+def main(args: argparse.Namespace) -> int:
+    tasks, report = build_gold(args.drafts, load_schema(args.schema), split_block_size=args.split_blocks)
     if args.review:
-        for path in args.drafts:
-            print(f"== {path}")
-            print("\n".join(review_lines(draft_to_document(read_draft(path, REPO_ROOT), schema))))
-    tasks = drafts_to_tasks(args.drafts, schema, REPO_ROOT)
-    report = validate_tasks(tasks, schema, source="drafts")
+        for document in report.documents:
+            print(f"== {document.id}")
+            print("\n".join(review_lines(document)))
     for problem in report.problems:
         print(problem)
     print(format_report(report, "drafts"))
@@ -43,4 +37,15 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("drafts", nargs="+", type=Path)
+    parser.add_argument("--output", type=Path, help="Label Studio JSON file to write")
+    parser.add_argument("--review", action="store_true", help="print every span in context")
+    parser.add_argument(
+        "--split-blocks",
+        type=int,
+        metavar="N",
+        help="give corpus sentences a train/dev/test split by blocks of N consecutive sentence indices",
+    )
+    parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="packaged schema name or YAML file")
+    cli.run(main, parser)

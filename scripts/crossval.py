@@ -7,20 +7,20 @@ Run it again after an interruption: finished folds are kept, a half-trained fold
 
 import argparse
 
+from trainer import cli
 from trainer.config import load_config
-from trainer.crossval import crossval, markdown
+from trainer.evaluation.crossval import crossval, markdown
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--folds", type=int, help="number of folds (default: one per document)")
-    parser.add_argument("--output", help="folder for the folds (default: <output_dir>-crossval)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args()
+def main(args: argparse.Namespace) -> None:
     report = crossval(load_config(args.config, args.overrides), folds=args.folds, output_dir=args.output)
     print(markdown(report))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--folds", type=int, help="number of folds (default: one per document)")
+    parser.add_argument("--output", help="folder for the folds (default: <output_dir>-crossval)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    cli.run(main, parser)

@@ -6,20 +6,21 @@ Writes report.json, report.md, confusion.png and predictions.json (gold + predic
 """
 
 import argparse
+from pathlib import Path
 
-from trainer.evaluation import evaluate_model
+from trainer import cli
+from trainer.evaluation.report import evaluate_model
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
+    evaluate_model(args.model, args.data, args.output, args.bootstrap_samples)
+    print((Path(args.output) / "report.md").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="trained or exported model folder")
     parser.add_argument("--data", required=True, nargs="+", help="Label Studio JSON export(s) with gold annotations")
     parser.add_argument("--output", default="reports/latest", help="report folder (default: %(default)s)")
     parser.add_argument("--bootstrap-samples", type=int, default=1000)
-    args = parser.parse_args()
-    evaluate_model(args.model, args.data, args.output, args.bootstrap_samples)
-    print(open(f"{args.output}/report.md", encoding="utf-8").read())
-
-
-if __name__ == "__main__":
-    main()
+    cli.run(main, parser)

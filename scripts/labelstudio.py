@@ -19,9 +19,8 @@ import signal
 import sys
 from pathlib import Path
 
-from trainer.annotations import format_report
-from trainer.inputs import ImportFormatError
-from trainer.labelstudio_client import (
+from trainer import cli
+from trainer.labelstudio.client import (
     ExportValidationError,
     LabelStudioClientError,
     connect,
@@ -31,17 +30,17 @@ from trainer.labelstudio_client import (
     init_project,
     preannotate_project,
 )
-from trainer.labelstudio_server import (
+from trainer.labelstudio.server import (
     CREDENTIALS_FILE,
     DEFAULT_DATA_DIR,
     DEFAULT_PORT,
     ENV_URL,
     Credentials,
-    LabelStudioError,
     LabelStudioServer,
     default_api_key,
 )
-from trainer.schema import DEFAULT_SCHEMA_PATH, load_schema
+from trainer.schema import DEFAULT_SCHEMA, load_schema
+from trainer.validation import format_report
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -125,8 +124,9 @@ def export(args: argparse.Namespace) -> int:
     try:
         report = export_project(client, project_id, args.output, schema, all_tasks=args.all_tasks)
     except ExportValidationError as error:
-        print(error, file=sys.stderr)
-        return 1
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise
     for problem in report.warnings:
         print(problem)
     print(format_report(report, str(args.output)))
@@ -134,14 +134,14 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     client_options = argparse.ArgumentParser(add_help=False)
     client_options.add_argument("--url", default=os.environ.get(ENV_URL, f"http://127.0.0.1:{DEFAULT_PORT}"))
     client_options.add_argument("--api-key", help="default: $LABEL_STUDIO_API_KEY or .labelstudio/credentials.env")
-    client_options.add_argument("--schema", default=DEFAULT_SCHEMA_PATH, help="schema YAML (default: %(default)s)")
+    client_options.add_argument("--schema", default=DEFAULT_SCHEMA, help="packaged schema name or YAML file")
     project_options = argparse.ArgumentParser(add_help=False)
     project_options.add_argument("--title", help="project title (default: the schema name)")
     project_options.add_argument("--project", type=int, help="project id (instead of --title)")
@@ -171,13 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--all-tasks", action="store_true", help="also tasks without annotations")
     command.set_defaults(run=export)
 
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except (LabelStudioError, LabelStudioClientError, ImportFormatError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return parser
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(lambda args: args.run(args), parser())

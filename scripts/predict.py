@@ -13,11 +13,22 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 import trainer
-from trainer.inputs import documents_from_paths
-from trainer.outputs import FORMATS, write_predictions
+from trainer import cli
+from trainer.formats.inputs import documents_from_paths
+from trainer.formats.outputs import FORMATS, write_predictions
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
+    predictor = trainer.load(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size)
+    documents = documents_from_paths(args.input)
+    predicted = [predictor.predict_document(d) for d in tqdm(documents, desc="predict", unit="article")]
+    model_version = args.model_version or Path(args.model).resolve().name
+    write_predictions(predicted, args.output, predictor.schema, args.format, model_version)
+    entities = sum(len(d.entities) for d in predicted)
+    print(f"{len(predicted)} articles, {entities} entities -> {args.output}")
+
+
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="trained or exported model folder")
     parser.add_argument(
@@ -29,16 +40,4 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8, help="windows per forward pass")
     parser.add_argument("--quantize", action="store_true", help="dynamic int8 linear layers (CPU only)")
     parser.add_argument("--model-version", help="Label Studio model_version (default: the model folder's name)")
-    args = parser.parse_args()
-
-    predictor = trainer.load(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size)
-    documents = documents_from_paths(args.input)
-    predicted = [predictor.predict_document(d) for d in tqdm(documents, desc="predict", unit="article")]
-    model_version = args.model_version or Path(args.model).resolve().name
-    write_predictions(predicted, args.output, predictor.schema, args.format, model_version)
-    entities = sum(len(d.entities) for d in predicted)
-    print(f"{len(predicted)} articles, {entities} entities -> {args.output}")
-
-
-if __name__ == "__main__":
-    main()
+    cli.run(main, parser)

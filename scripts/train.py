@@ -6,11 +6,16 @@ accelerate launch scripts/train.py --config configs/arabert.yaml      # several 
 
 import argparse
 
+from trainer import cli
 from trainer.config import load_config
 from trainer.training import train
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
+    train(load_config(args.config, args.overrides), resume=args.resume)
+
+
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="run config YAML (see configs/)")
     parser.add_argument(
@@ -22,9 +27,4 @@ def main() -> None:
         help="override a config value, e.g. --set train.learning_rate=3e-5 (repeatable)",
     )
     parser.add_argument("--resume", action="store_true", help="continue from the run's latest checkpoint")
-    args = parser.parse_args()
-    train(load_config(args.config, args.overrides), resume=args.resume)
-
-
-if __name__ == "__main__":
-    main()
+    cli.run(main, parser)

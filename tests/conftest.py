@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer.schema import REPO_ROOT, load_schema
+from trainer.schema import load_schema
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 BASE_ENCODER = REPO_ROOT / "models" / "base" / "multilingual-e5-small"
 
 
@@ -16,7 +17,7 @@ def schema():
 def encoder_dir() -> Path:
     """The offline base encoder; `make test` builds it first, a bare pytest run builds it here."""
     if not (BASE_ENCODER / "config.json").exists():
-        from trainer.base_encoder import build_base_encoder
+        from trainer.encoder_build.build import build_base_encoder
 
         build_base_encoder(BASE_ENCODER)
     return BASE_ENCODER

@@ -1,8 +1,9 @@
 import pytest
 import yaml
 
+from tests.helpers import REPO_ROOT
 from trainer.config import ConfigError, RunConfig, load_config
-from trainer.schema import REPO_ROOT
+from trainer.errors import MissingFileError
 
 CONFIGS = sorted((REPO_ROOT / "configs").glob("*.yaml"))
 
@@ -53,7 +54,7 @@ def test_config_errors_name_the_key(tmp_path, text, overrides, message):
 
 
 def test_missing_config_file(tmp_path):
-    with pytest.raises(ConfigError, match="config file not found"):
+    with pytest.raises(MissingFileError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
 
 

@@ -2,12 +2,12 @@ from functools import partial
 
 import pytest
 import torch
-from helpers import mention
 
+from tests.helpers import mention
 from trainer.data.batching import collate
 from trainer.data.windows import labelled_windows, tokenize_document
 from trainer.documents import Document, Relation
-from trainer.inference import Predictor
+from trainer.inference.predictor import Predictor
 from trainer.model import EventExtractor, EventExtractorConfig, distance_bucket
 
 TINY = {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64}
@@ -34,7 +34,7 @@ def document():
 
 @pytest.fixture(scope="module")
 def batch(tokenizer, schema):
-    windows = labelled_windows(tokenize_document(document(), tokenizer), 0, tokenizer, schema, 64, 16)
+    windows = labelled_windows(tokenize_document(document(), tokenizer), tokenizer, schema, 64, 16)
     return collate(windows, tokenizer.pad_token_id)
 
 
@@ -85,9 +85,9 @@ def test_predictions_only_use_relation_types_the_schema_allows(encoder_dir, sche
     assert predicted.entity("v").status in schema.status_values
 
 
-def test_distance_buckets_are_signed_and_bounded():
-    distances = torch.tensor([-1000, -3, -1, 0, 1, 2, 3, 4, 1000])
-    buckets = distance_bucket(distances)
-    assert buckets.tolist() == sorted(buckets.tolist())
-    assert buckets[3] == 9 and buckets.min() >= 0 and buckets.max() <= 18
-    assert buckets[2] == 18 - buckets[4]
+def test_distance_buckets_are_signed_log2_buckets():
+    distances = torch.tensor([-1000, -8, -7, -4, -3, -2, -1, 0, 1, 2, 3, 4, 7, 8, 255, 256, 1000])
+    # 0 -> 0, 1 -> 1, 2-3 -> 2, 4-7 -> 3, 8-15 -> 4, ... clipped at 9; shifted by 9 to index the embedding.
+    expected = [-9, -4, -3, -3, -2, -2, -1, 0, 1, 2, 2, 3, 3, 4, 8, 9, 9]
+    assert (distance_bucket(distances) - 9).tolist() == expected
+    assert distance_bucket(distances).min() >= 0 and distance_bucket(distances).max() < 2 * 10 - 1

@@ -1,7 +1,8 @@
 import pytest
 
-from trainer.labeling_config import labeling_config
-from trainer.schema import REPO_ROOT, Schema, SchemaError, load_schema
+from tests.helpers import REPO_ROOT
+from trainer.labelstudio.labeling_config import labeling_config
+from trainer.schema import Schema, SchemaError, load_schema
 
 
 def test_default_schema_matches_the_spec(schema):
@@ -36,7 +37,7 @@ def test_dict_round_trip(schema):
 
 
 def test_anercorp_schema_has_no_relations_or_status():
-    schema = load_schema(REPO_ROOT / "configs" / "schemas" / "anercorp.yaml")
+    schema = load_schema("anercorp")
     assert schema.entity_labels == ("PERS", "LOC", "ORG", "MISC")
     assert schema.status is None and schema.relations == ()
 

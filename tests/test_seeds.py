@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from trainer.schema import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 SEED_SHA256 = {
     "000_5769bc202851a151.txt": "6c4ea851fc82357fbed1c0133570be667e49942cc83e015cef3ef05292287866",

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from tests.helpers import REPO_ROOT
 from trainer.config import load_config
 from trainer.model import EventExtractor
-from trainer.schema import REPO_ROOT
-from trainer.training import split_documents, train
+from trainer.training import RunExistsError, train
 
 SMOKE = REPO_ROOT / "configs" / "smoke.yaml"
 
@@ -33,7 +33,7 @@ def test_smoke_training_lowers_the_loss_and_writes_a_complete_run(tmp_path, enco
     for name in ("config.json", "model.safetensors", "tokenizer.json", "run_config.yaml", "dev_metrics.json"):
         assert (best / name).is_file(), name
     assert isinstance(EventExtractor.from_pretrained(best), EventExtractor)
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(RunExistsError, match="--resume"):
         train(load_config(SMOKE, [f"output_dir={run_dir}"]))
     # `make train` passes --resume: on a finished run it changes nothing and returns the best epoch.
     state_before = (run_dir / "trainer_state.json").read_bytes()
@@ -53,11 +53,55 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path, enc
     assert without_timing(history(interrupted)) == without_timing(history(straight))
 
 
-def test_dev_split_is_by_document_and_checks_names(schema):
-    from trainer.annotations import load_documents
+@pytest.mark.slow
+def test_an_interrupted_run_is_never_restarted_from_scratch_in_the_same_folder(tmp_path, encoder_dir):
+    run_dir = tmp_path / "run"
+    train(load_config(SMOKE, [f"output_dir={run_dir}", "train.stop_after_steps=6", "train.keep_checkpoints=2"]))
+    steps = sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*"))
+    assert steps == [5, 6]  # pruned to the newest two
+    with pytest.raises(RunExistsError, match=r"--resume.*another output_dir"):
+        train(load_config(SMOKE, [f"output_dir={run_dir}"]))
+    assert sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*")) == steps
 
-    documents = load_documents(REPO_ROOT / "annotations" / "seeds.json", schema)
-    train_docs, dev_docs = split_documents(documents, ["004_4d13b451b7838b18"])
-    assert [d.id for d in dev_docs] == ["004_4d13b451b7838b18"] and len(train_docs) == 4
-    with pytest.raises(ValueError, match="unknown documents"):
-        split_documents(documents, ["999"])
+
+@pytest.mark.slow
+def test_gradient_accumulation_counts_optimizer_steps(tmp_path, encoder_dir):
+    run_dir = tmp_path / "run"
+    overrides = [f"output_dir={run_dir}", "train.epochs=2", "train.gradient_accumulation_steps=2"]
+    train(load_config(SMOKE, overrides))
+    records = history(run_dir)
+    # 39 windows in batches of 8: 5 batches per epoch, an optimizer step every 2 (and at the epoch's end).
+    assert [r["step"] for r in records] == [3, 6]
+
+
+CONLL = """زار O
+الرئيس O
+محمد B-PERS
+علي I-PERS
+مدينة O
+بيروت B-LOC
+مع O
+وفد O
+الأمم B-ORG
+المتحدة I-ORG
+. O
+"""
+
+
+@pytest.mark.slow
+def test_a_schema_without_status_or_relations_trains_end_to_end(tmp_path, encoder_dir):
+    data = tmp_path / "ner.txt"
+    data.write_text("\n".join([CONLL] * 12), encoding="utf-8")
+    overrides = [
+        f"output_dir={tmp_path / 'run'}",
+        "data.schema=anercorp",
+        "data.format=conll",
+        f"data.annotations=[{data}]",
+        "data.dev_documents=[]",
+        "data.dev_fraction=0.25",
+        "train.epochs=2",
+    ]
+    best = train(load_config(SMOKE, overrides))
+    assert best["relation_f1"] == 0.0 and best["status_accuracy"] == 0.0 and 0 <= best["entity_f1"] <= 1
+    model = EventExtractor.from_pretrained(tmp_path / "run" / "best")
+    assert model.status_classifier is None and model.relation_mlp is None

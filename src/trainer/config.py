@@ -17,10 +17,11 @@ from typing import Any
 
 import yaml
 
-from trainer.io import write_text_atomic
+from trainer.errors import MissingFileError, TrainerError
+from trainer.fileio import write_text_atomic
 
 
-class ConfigError(ValueError):
+class ConfigError(TrainerError, ValueError):
     """A config that cannot be used; the message names the file and the dotted key."""
 
 
@@ -50,7 +51,7 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    schema: str = "configs/schemas/conflict_events.yaml"
+    schema: str = "conflict_events"  # a packaged schema (trainer/schemas/) or a YAML file path
     # labelstudio: JSON exports; conll: `word TAG` files, one document per sentence.
     format: str = "labelstudio"
     annotations: list[str] = field(default_factory=lambda: ["annotations/seeds.json"])
@@ -107,7 +108,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> RunConfig:
     """Read a YAML run config, apply ``key.sub=value`` overrides, validate."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise MissingFileError(f"config file not found: {path}")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")

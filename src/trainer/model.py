@@ -27,6 +27,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from trainer.config import RunConfig
 from trainer.data.windows import IGNORE_INDEX
 from trainer.schema import Schema
 
@@ -99,16 +100,16 @@ def _mlp(in_features: int, hidden: int, out_features: int, dropout: float) -> nn
 
 
 def distance_bucket(distance: torch.Tensor) -> torch.Tensor:
-    """Signed log2 buckets: 0 for 0, +-1 for 1, +-2 for 2-3, ... clipped, shifted to be >= 0."""
-    magnitude = torch.clamp(torch.floor(torch.log2(distance.abs().float() + 1)).long() + (distance != 0).long() - 1, 0)
-    magnitude = torch.clamp(magnitude + (distance != 0).long(), max=DISTANCE_BUCKETS - 1)
+    """Signed log2 buckets: 0 for 0, +-1 for 1, +-2 for 2-3, +-3 for 4-7, ... clipped, shifted to be >= 0."""
+    size = distance.abs().clamp(min=1).float()
+    magnitude = torch.where(distance == 0, 0, torch.floor(torch.log2(size)).long() + 1)
+    magnitude = magnitude.clamp(max=DISTANCE_BUCKETS - 1)
     return torch.sign(distance) * magnitude + DISTANCE_BUCKETS - 1
 
 
 class EventExtractor(PreTrainedModel):
     config_class = EventExtractorConfig
     base_model_prefix = "encoder"
-    supports_gradient_checkpointing = True
 
     def __init__(self, config: EventExtractorConfig) -> None:
         super().__init__(config)
@@ -190,7 +191,6 @@ class EventExtractor(PreTrainedModel):
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
         entity_spans: torch.Tensor | None = None,
-        entity_mask: torch.Tensor | None = None,
         pairs: torch.Tensor | None = None,
         pair_types: torch.Tensor | None = None,
         tag_ids: torch.Tensor | None = None,
@@ -232,6 +232,39 @@ class EventExtractor(PreTrainedModel):
             + config.status_loss_weight * output.status_loss
             + config.relation_loss_weight * output.relation_loss
         )
+
+
+def encoder_settings(config: RunConfig) -> dict:
+    """What the run config changes in the encoder's own config."""
+    return {
+        **config.model.encoder_overrides,
+        "hidden_dropout_prob": config.model.hidden_dropout,
+        "attention_probs_dropout_prob": config.model.attention_dropout,
+    }
+
+
+def build_model(config: RunConfig, schema: Schema) -> EventExtractor:
+    """A new model for a run: the configured encoder, fresh heads, word embeddings frozen if asked."""
+    settings = config.model
+    model = EventExtractor.from_encoder(
+        settings.encoder,
+        schema,
+        random_init=settings.random_init,
+        encoder_overrides=encoder_settings(config),
+        span_hidden=settings.span_hidden,
+        relation_hidden=settings.relation_hidden,
+        width_embedding=settings.width_embedding,
+        distance_embedding=settings.distance_embedding,
+        head_dropout=settings.head_dropout,
+        entity_loss_weight=settings.entity_loss_weight,
+        status_loss_weight=settings.status_loss_weight,
+        relation_loss_weight=settings.relation_loss_weight,
+        window_length=config.data.max_length,
+        window_stride=config.data.stride,
+    )
+    if settings.freeze_word_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    return model
 
 
 # So that AutoConfig / AutoModel (and AutoTokenizer, which reads the config)

@@ -1,6 +1,6 @@
 """The label schema as data: the one place labels, statuses and relations come from.
 
-A schema is a small YAML file (see ``configs/schemas/``). The Label Studio
+A schema is a small YAML file (see ``src/trainer/schemas/``, shipped with the package). The Label Studio
 labeling config, the BIO tag set, the model heads, the validator and the
 metrics are all derived from a :class:`Schema`, and a trained model stores its
 schema in its config (:meth:`Schema.to_dict`) so it never needs the YAML again.
@@ -10,19 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCHEMA_PATH = REPO_ROOT / "configs" / "schemas" / "conflict_events.yaml"
+from trainer.errors import TrainerError
+
+# Schemas shipped inside the package (trainer/schemas/NAME.yaml), so that an installed
+# package finds them from any folder; a config may name one of these or a file path.
+DEFAULT_SCHEMA = "conflict_events"
+SCHEMA_DIR = resources.files("trainer") / "schemas"
 
 OUTSIDE_TAG = "O"
 EVENT_ROLES = ("victims", "actors", "weapons", "locations")
 
 
-class SchemaError(ValueError):
+class SchemaError(TrainerError, ValueError):
     """A schema file that cannot be used; the message names the file and the field."""
 
 
@@ -175,12 +180,24 @@ class Schema:
             raise SchemaError(f"{source}: malformed schema ({error})") from error
 
 
-def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
-    """Read a schema YAML file; errors name the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise SchemaError(f"schema file not found: {path}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def packaged_schemas() -> list[str]:
+    """Names of the schemas shipped with the package."""
+    return sorted(path.name.removesuffix(".yaml") for path in SCHEMA_DIR.iterdir() if path.name.endswith(".yaml"))
+
+
+def load_schema(name_or_path: str | Path = DEFAULT_SCHEMA) -> Schema:
+    """A packaged schema by name (``conflict_events``) or a schema YAML file by path; errors name it."""
+    packaged = SCHEMA_DIR.joinpath(f"{name_or_path}.yaml")
+    if isinstance(name_or_path, str) and "/" not in name_or_path and packaged.is_file():
+        source, content = f"schema {name_or_path}", packaged.read_text(encoding="utf-8")
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise SchemaError(
+                f"schema file not found: {path} (or name one of the packaged schemas: {', '.join(packaged_schemas())})"
+            )
+        source, content = str(path), path.read_text(encoding="utf-8")
+    data = yaml.safe_load(content)
     if not isinstance(data, dict):
-        raise SchemaError(f"{path}: expected a mapping at the top level")
-    return Schema.from_dict(data, source=str(path))
+        raise SchemaError(f"{source}: expected a mapping at the top level")
+    return Schema.from_dict(data, source=source)

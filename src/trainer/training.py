@@ -22,19 +22,20 @@ from accelerate import Accelerator
 from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from transformers import AutoTokenizer, get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from trainer.annotations import load_documents
 from trainer.config import RunConfig
-from trainer.conll import conll_documents
 from trainer.data.batching import collate, length_grouped_batches
-from trainer.data.windows import labelled_windows, tokenize_document
+from trainer.data.loading import read_documents, split_documents
+from trainer.data.windows import training_windows
 from trainer.documents import Document
-from trainer.inference import Predictor
-from trainer.io import atomic_directory, write_text_atomic
-from trainer.metrics import score_documents
-from trainer.model import EventExtractor
-from trainer.plots import plot_learning_curve
+from trainer.errors import OutputExistsError
+from trainer.evaluation.metrics import summary_scores
+from trainer.evaluation.plots import plot_learning_curve
+from trainer.fileio import atomic_directory, write_text_atomic
+from trainer.inference.predictor import Predictor
+from trainer.model import EventExtractor, build_model
+from trainer.optimization import make_optimizer, make_scheduler
 from trainer.schema import load_schema
 
 STATE_FILE = "trainer_state.json"
@@ -54,103 +55,17 @@ class TrainerState:
     history: list[dict] = field(default_factory=list)
 
 
-def read_documents(config: RunConfig, schema) -> list[Document]:
-    if config.data.format == "conll":
-        return [d for path in config.data.annotations for d in conll_documents(path, schema)]
-    return load_documents(config.data.annotations, schema)
+class RunExistsError(OutputExistsError):
+    """A new run would start in a folder that already holds one."""
 
 
-def split_documents(
-    documents: list[Document], dev_ids: list[str], dev_fraction: float = 0.0
-) -> tuple[list[Document], list[Document]]:
-    """Document-level split: whole articles go to dev, never windows of them."""
-    if not dev_ids and dev_fraction:
-        cut = len(documents) - max(1, round(dev_fraction * len(documents)))
-        return documents[:cut], documents[cut:]
-    known = {d.id for d in documents} | {str(d.meta.get("task_id")) for d in documents}
-    missing = [i for i in dev_ids if i not in known]
-    if missing:
-        raise ValueError(
-            f"data.dev_documents names unknown documents {missing}; known: {sorted(d.id for d in documents)}"
-        )
-    is_dev = lambda d: d.id in dev_ids or str(d.meta.get("task_id")) in dev_ids  # noqa: E731
-    return [d for d in documents if not is_dev(d)], [d for d in documents if is_dev(d)]
-
-
-def encoder_settings(config: RunConfig) -> dict:
-    """What the run config changes in the encoder's own config."""
-    return {
-        **config.model.encoder_overrides,
-        "hidden_dropout_prob": config.model.hidden_dropout,
-        "attention_probs_dropout_prob": config.model.attention_dropout,
-    }
-
-
-def build_model(config: RunConfig, schema) -> EventExtractor:
-    model_config = config.model
-    overrides = encoder_settings(config)
-    model = EventExtractor.from_encoder(
-        model_config.encoder,
-        schema,
-        random_init=model_config.random_init,
-        encoder_overrides=overrides,
-        span_hidden=model_config.span_hidden,
-        relation_hidden=model_config.relation_hidden,
-        width_embedding=model_config.width_embedding,
-        distance_embedding=model_config.distance_embedding,
-        head_dropout=model_config.head_dropout,
-        entity_loss_weight=model_config.entity_loss_weight,
-        status_loss_weight=model_config.status_loss_weight,
-        relation_loss_weight=model_config.relation_loss_weight,
-        window_length=config.data.max_length,
-        window_stride=config.data.stride,
-    )
-    if model_config.freeze_word_embeddings:
-        model.encoder.get_input_embeddings().weight.requires_grad_(False)
-    return model
-
-
-def make_optimizer(model: EventExtractor, config: RunConfig) -> torch.optim.Optimizer:
-    """AdamW, fused where supported; encoder and heads get their own learning rates; no decay on biases/norms."""
-    groups: dict[tuple[bool, bool], list] = {}
-    for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            is_encoder = name.startswith("encoder.")
-            decays = parameter.ndim > 1 and "LayerNorm" not in name and "embedding" not in name.lower()
-            groups.setdefault((is_encoder, decays), []).append(parameter)
-    train = config.train
-    param_groups = [
-        {
-            "name": "encoder" if is_encoder else "heads",
-            "params": params,
-            "lr": train.learning_rate if is_encoder else train.head_learning_rate,
-            "weight_decay": train.weight_decay if decays else 0.0,
-        }
-        for (is_encoder, decays), params in sorted(groups.items())
-    ]
-    return torch.optim.AdamW(param_groups, fused=True)
-
-
-def make_scheduler(optimizer, config: RunConfig, batches_per_epoch: int):
-    steps_per_epoch = math.ceil(batches_per_epoch / config.train.gradient_accumulation_steps)
-    total = steps_per_epoch * config.train.epochs
-    warmup = int(config.train.warmup_ratio * total)
-    if config.train.schedule == "constant":
-        return get_constant_schedule_with_warmup(optimizer, warmup)
-    return get_linear_schedule_with_warmup(optimizer, warmup, total)
-
-
-def evaluate(model: EventExtractor, tokenizer, documents: list[Document], config: RunConfig) -> dict[str, float]:
-    predictor = Predictor(model, tokenizer, batch_size=config.train.batch_size)
-    predictions = [predictor.predict_document(d) for d in documents]
-    scores = score_documents(documents, predictions, model.config.parsed_schema)
-    metrics = {
-        "entity_f1": scores["entities"]["micro"]["f1"],
-        "relation_f1": scores["relations"]["micro"]["f1"],
-        "status_accuracy": scores["status"]["accuracy"],
-    }
-    metrics["combined_f1"] = (metrics["entity_f1"] + metrics["relation_f1"]) / 2
-    return metrics
+def evaluate(
+    model: EventExtractor, tokenizer: PreTrainedTokenizerBase, documents: list[Document], batch_size: int
+) -> dict:
+    """The evaluation hook of every epoch: the dev documents predicted whole, scored strictly."""
+    predictor = Predictor(model, tokenizer, batch_size=batch_size)
+    predictions = [predictor.predict_document(document) for document in documents]
+    return summary_scores(documents, predictions, model.config.parsed_schema)
 
 
 def save_best(model: EventExtractor, tokenizer, config: RunConfig, metrics: dict, directory: Path) -> None:
@@ -163,9 +78,36 @@ def save_best(model: EventExtractor, tokenizer, config: RunConfig, metrics: dict
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
-    checkpoints = sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
-    complete = [c for c in checkpoints if (c / STATE_FILE).exists()]
+    """The newest checkpoint whose state file was written (a crash mid-save leaves none)."""
+    complete = [c for c in _checkpoints(run_dir) if (c / STATE_FILE).exists()]
     return complete[-1] if complete else None
+
+
+def _checkpoints(run_dir: Path) -> list[Path]:
+    return sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
+
+
+def start_or_resume(run_dir: Path, resume: bool) -> Path | None:
+    """The checkpoint to resume from, None to start anew; refuses to start a run on top of another.
+
+    A second run in the same folder would mix its checkpoints with the first
+    one's (pruning keeps the highest steps, a later resume the wrong run).
+    """
+    checkpoint = latest_checkpoint(run_dir)
+    holds_run = (run_dir / STATE_FILE).exists() or bool(_checkpoints(run_dir)) or (run_dir / "best").exists()
+    if not resume and holds_run:
+        raise RunExistsError(
+            f"{run_dir} already holds a run: continue it with --resume, or start a new one in another "
+            f"output_dir (--set output_dir=...)"
+        )
+    if resume and checkpoint is None and holds_run:
+        raise RunExistsError(
+            f"{run_dir} holds a run with no complete checkpoint to resume from: start a new one in another "
+            f"output_dir (--set output_dir=...), or delete {run_dir}"
+        )
+    if resume and checkpoint is None:
+        print(f"no run in {run_dir} yet: starting a new one")
+    return checkpoint
 
 
 def train(config: RunConfig, resume: bool = False) -> dict:
@@ -177,11 +119,7 @@ def train(config: RunConfig, resume: bool = False) -> dict:
         state = TrainerState(**json.loads((run_dir / STATE_FILE).read_text()))
         print(f"{run_dir} is a finished run (best epoch {state.best_epoch}); nothing to resume")
         return _best_record(state)
-    checkpoint = latest_checkpoint(run_dir) if resume else None
-    if resume and checkpoint is None:
-        print(f"no checkpoint under {run_dir}/checkpoints: starting a new run")
-    if checkpoint is None and (run_dir / STATE_FILE).exists():
-        raise FileExistsError(f"{run_dir} holds a finished or running run; use --resume or another output_dir")
+    checkpoint = start_or_resume(run_dir, resume)
     run_dir.mkdir(parents=True, exist_ok=True)
     config.save(run_dir / "run_config.yaml")
 
@@ -190,17 +128,9 @@ def train(config: RunConfig, resume: bool = False) -> dict:
     )
     set_seed(config.train.seed)
     schema = load_schema(config.data.schema)
-    train_documents, dev_documents = split_documents(
-        read_documents(config, schema), config.data.dev_documents, config.data.dev_fraction
-    )
+    train_documents, dev_documents = split_documents(read_documents(config.data, schema), config.data)
     tokenizer = AutoTokenizer.from_pretrained(config.model.encoder)
-    windows = [
-        window
-        for index, document in enumerate(train_documents)
-        for window in labelled_windows(
-            tokenize_document(document, tokenizer), index, tokenizer, schema, config.data.max_length, config.data.stride
-        )
-    ]
+    windows = training_windows(train_documents, tokenizer, schema, config.data.max_length, config.data.stride)
     lengths = [len(w) for w in windows]
     model = build_model(config, schema)
     optimizer = make_optimizer(model, config)
@@ -274,7 +204,7 @@ def train(config: RunConfig, resume: bool = False) -> dict:
         }
         improved = True
         if dev_documents:
-            record.update(evaluate(accelerator.unwrap_model(model), tokenizer, dev_documents, config))
+            record.update(evaluate(accelerator.unwrap_model(model), tokenizer, dev_documents, config.train.batch_size))
             score = record[config.train.early_stopping_metric]
             improved = score > state.best_metric
         if improved:
@@ -315,8 +245,7 @@ def _save_checkpoint(accelerator: Accelerator, run_dir: Path, state: TrainerStat
         config.save(directory / "run_config.yaml")
         # Written last: a checkpoint without it is incomplete and never resumed from.
         write_text_atomic(directory / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
-        checkpoints = sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
-        for old in checkpoints[: -config.train.keep_checkpoints]:
+        for old in _checkpoints(run_dir)[: -config.train.keep_checkpoints]:
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -32,21 +32,30 @@ def _pad(rows: list[list], width: int, value) -> list[list]:
     return [row + [value] * (width - len(row)) for row in rows]
 
 
+def pad_inputs(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """``input_ids`` and ``attention_mask`` padded to the longest window: all that inference feeds the encoder."""
+    length = max(len(w) for w in windows)
+    return {
+        "input_ids": torch.tensor(_pad([w.input_ids for w in windows], length, pad_token_id)),
+        "attention_mask": torch.tensor(_pad([[1] * len(w) for w in windows], length, 0)),
+    }
+
+
 def collate(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]:
-    """Pad tokens, entity spans and pairs to the longest in the batch (at least one slot each)."""
+    """Training batch: padded inputs, tags, entity spans with statuses, candidate pairs with labels.
+
+    Spans and pairs are padded to the most in the batch (at least one slot each);
+    padded slots carry the ignore index, so no loss reads them.
+    """
     length = max(len(w) for w in windows)
     num_entities = max(1, max(len(w.entity_spans) for w in windows))
     num_pairs = max(1, max(len(w.pairs) for w in windows))
-    batch = {
-        "input_ids": torch.tensor(_pad([w.input_ids for w in windows], length, pad_token_id)),
-        "attention_mask": torch.tensor(_pad([[1] * len(w) for w in windows], length, 0)),
+    return {
+        **pad_inputs(windows, pad_token_id),
+        "tag_ids": torch.tensor(_pad([w.tag_ids for w in windows], length, IGNORE_INDEX)),
         "entity_spans": torch.tensor(_pad([list(map(list, w.entity_spans)) for w in windows], num_entities, [0, 0])),
-        "entity_mask": torch.tensor(_pad([[True] * len(w.entity_spans) for w in windows], num_entities, False)),
+        "status_ids": torch.tensor(_pad([w.status_ids for w in windows], num_entities, IGNORE_INDEX)),
         "pairs": torch.tensor(_pad([list(map(list, w.pairs)) for w in windows], num_pairs, [0, 0])),
         "pair_types": torch.tensor(_pad([w.pair_types for w in windows], num_pairs, 0)),
+        "pair_labels": torch.tensor(_pad([w.pair_labels for w in windows], num_pairs, IGNORE_INDEX)),
     }
-    if windows[0].tag_ids:
-        batch["tag_ids"] = torch.tensor(_pad([w.tag_ids for w in windows], length, IGNORE_INDEX))
-        batch["status_ids"] = torch.tensor(_pad([w.status_ids for w in windows], num_entities, IGNORE_INDEX))
-        batch["pair_labels"] = torch.tensor(_pad([w.pair_labels for w in windows], num_pairs, IGNORE_INDEX))
-    return batch

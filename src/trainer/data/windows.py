@@ -38,7 +38,6 @@ class TokenizedDocument:
 
 @dataclass
 class Window:
-    document_index: int
     input_ids: list[int]
     # Position of each token in the document's token sequence; -1 for specials.
     positions: list[int]
@@ -76,18 +75,13 @@ def window_bounds(num_tokens: int, max_length: int, stride: int) -> list[tuple[i
 
 
 def make_windows(
-    tokenized: TokenizedDocument,
-    document_index: int,
-    tokenizer: PreTrainedTokenizerBase,
-    max_length: int,
-    stride: int,
+    tokenized: TokenizedDocument, tokenizer: PreTrainedTokenizerBase, max_length: int, stride: int
 ) -> list[Window]:
     """Unlabelled windows (inference)."""
     windows = []
     for start, end in window_bounds(len(tokenized.input_ids), max_length, stride):
         windows.append(
             Window(
-                document_index=document_index,
                 input_ids=[tokenizer.cls_token_id, *tokenized.input_ids[start:end], tokenizer.sep_token_id],
                 positions=[-1, *range(start, end), -1],
             )
@@ -136,7 +130,6 @@ def candidate_pairs(entities: list[Entity], schema: Schema, sentences: SentenceI
 
 def labelled_windows(
     tokenized: TokenizedDocument,
-    document_index: int,
     tokenizer: PreTrainedTokenizerBase,
     schema: Schema,
     max_length: int,
@@ -147,7 +140,7 @@ def labelled_windows(
     tags, token_spans = document_tags(tokenized, schema)
     gold = {(relation.head, relation.tail) for relation in document.relations}
     sentences = SentenceIndex(document.text)
-    windows = make_windows(tokenized, document_index, tokenizer, max_length, stride)
+    windows = make_windows(tokenized, tokenizer, max_length, stride)
     for window in windows:
         first, last = window.positions[1], window.positions[-2]
         window.tag_ids = [IGNORE_INDEX] + tags[first : last + 1] + [IGNORE_INDEX]
@@ -171,3 +164,14 @@ def labelled_windows(
             window.pair_types.append(relation_index)
             window.pair_labels.append(int((inside[head_index].id, inside[tail_index].id) in gold))
     return windows
+
+
+def training_windows(
+    documents: list[Document], tokenizer: PreTrainedTokenizerBase, schema: Schema, max_length: int, stride: int
+) -> list[Window]:
+    """The labelled windows of every document, in document order."""
+    return [
+        window
+        for document in documents
+        for window in labelled_windows(tokenize_document(document, tokenizer), tokenizer, schema, max_length, stride)
+    ]

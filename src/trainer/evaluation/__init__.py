@@ -1,0 +1,1 @@
+"""Scores, evaluation reports, cross-validation and benchmarks."""

@@ -1,0 +1,1 @@
+"""Event records derived from predicted documents, with victim counts read as numbers."""

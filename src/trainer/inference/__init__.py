@@ -1,0 +1,1 @@
+"""Whole-article prediction with a trained model."""

@@ -1,0 +1,208 @@
+"""Run a trained model on whole articles: text in, :class:`Document` with entities, statuses and relations out.
+
+One article goes through: tokenize once -> overlapping windows -> encoder ->
+per-token tag scores merged across windows -> constrained Viterbi -> entity
+character spans -> status and relation heads on the predicted spans, each read
+in the window where the span (or pair) sits most centrally.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from trainer.data.batching import pad_inputs
+from trainer.data.windows import Window, candidate_pairs, entity_token_span, make_windows, tokenize_document
+from trainer.documents import Document, Entity, Relation
+from trainer.errors import MissingFileError
+from trainer.events.records import build_events
+from trainer.inference.decoding import central_window, snap_to_words, tag_spans, viterbi
+from trainer.model import EventExtractor
+from trainer.text import SentenceIndex
+
+RELATION_THRESHOLD = 0.5
+
+
+@dataclass
+class EncodedDocument:
+    windows: list[Window]
+    hidden: list[torch.Tensor]  # per window: (tokens, hidden)
+    log_probs: list[np.ndarray]  # per window: (tokens, tags)
+
+    @cached_property
+    def ranges(self) -> list[tuple[int, int]]:
+        """[start, end) document token range of each window, without its special tokens."""
+        return [(w.positions[1], w.positions[-2] + 1) for w in self.windows]
+
+
+class Predictor:
+    """A model, its tokenizer and window settings; ``predict`` works on articles of any length."""
+
+    def __init__(
+        self,
+        model: EventExtractor,
+        tokenizer: PreTrainedTokenizerBase,
+        max_length: int | None = None,
+        stride: int | None = None,
+        batch_size: int = 8,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.schema = model.config.parsed_schema
+        self.max_length = max_length or model.config.window_length
+        self.stride = model.config.window_stride if stride is None else stride
+        self.batch_size = batch_size
+
+    @torch.inference_mode()
+    def predict_document(self, document: Document, gold_entities: bool = False) -> Document:
+        """Predicted annotation of ``document.text``.
+
+        With ``gold_entities`` the document's own entities are kept and only
+        statuses and relations are predicted (to score the relation head alone).
+        """
+        self.model.eval()
+        tokenized = tokenize_document(document, self.tokenizer)
+        encoded = self._encode(make_windows(tokenized, self.tokenizer, self.max_length, self.stride))
+        if gold_entities:
+            entities = [Entity(e.id, e.start, e.end, e.label, e.text) for e in document.entities]
+        else:
+            entities = self._decode_entities(document.text, tokenized.offsets, encoded)
+        spans = {e.id: entity_token_span(tokenized.offsets, e) for e in entities}
+        entities = [e for e in entities if spans[e.id] is not None]
+        entities = self._predict_statuses(entities, spans, encoded)
+        relations = self._predict_relations(document.text, entities, spans, encoded)
+        return Document(document.id, document.text, entities, relations, dict(document.meta))
+
+    def predict(self, texts: list[str]) -> list[Document]:
+        """Predicted documents (entities with scores and statuses, relations) for raw article texts."""
+        return [self.predict_document(Document(id=str(i), text=text)) for i, text in enumerate(texts)]
+
+    def events(self, document: Document) -> list[dict]:
+        return build_events(document, self.schema)
+
+    def _encode(self, windows: list[Window]) -> EncodedDocument:
+        device = self.model.device
+        hidden, log_probs = [], []
+        for start in range(0, len(windows), self.batch_size):
+            chunk = windows[start : start + self.batch_size]
+            batch = pad_inputs(chunk, self.tokenizer.pad_token_id)
+            states = self.model.encode(batch["input_ids"].to(device), batch["attention_mask"].to(device))
+            scores = torch.log_softmax(self.model.tag_logits(states).float(), dim=-1)
+            for row, window in enumerate(chunk):
+                hidden.append(states[row, : len(window)])
+                log_probs.append(scores[row, : len(window)].cpu().numpy())
+        return EncodedDocument(windows, hidden, log_probs)
+
+    def _decode_entities(self, text: str, offsets, encoded: EncodedDocument) -> list[Entity]:
+        ranges = encoded.ranges
+        num_tokens = ranges[-1][1] if ranges else 0
+        merged = np.zeros((num_tokens, len(self.schema.bio_tags)), dtype=np.float32)
+        for position in range(num_tokens):
+            index = central_window(position, ranges)
+            merged[position] = encoded.log_probs[index][position - ranges[index][0] + 1]
+        path = viterbi(merged, self.schema.bio_tags)
+        entities: list[Entity] = []
+        for first, last, label in tag_spans(path, self.schema):
+            snapped = snap_to_words(text, offsets[first][0], offsets[last][1])
+            if snapped is None or (entities and snapped[0] < entities[-1].end):
+                continue  # empty after trimming, or overlaps the previous entity once widened
+            score = float(np.exp(merged[np.arange(first, last + 1), path[first : last + 1]]).mean())
+            entities.append(
+                Entity(
+                    f"p{len(entities) + 1}",
+                    snapped[0],
+                    snapped[1],
+                    label,
+                    text[snapped[0] : snapped[1]],
+                    score=round(score, 4),
+                )
+            )
+        return entities
+
+    def _window_holding(self, first: int, last: int, encoded: EncodedDocument) -> int:
+        """Window holding token span [first, last] whole, most centrally (-1 if none)."""
+        ranges = encoded.ranges
+        holding = [i for i, (start, end) in enumerate(ranges) if start <= first and last < end]
+        if not holding:
+            return -1
+        middle = (first + last) // 2
+        return max(holding, key=lambda i: (min(middle - ranges[i][0], ranges[i][1] - 1 - middle), -i))
+
+    def _span_reprs(
+        self, encoded: EncodedDocument, window_index: int, token_spans: list[tuple[int, int]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Span representations read in one window, and the spans in that window's token positions."""
+        offset = encoded.ranges[window_index][0] - 1  # window position 0 is the special token
+        local = torch.tensor([[s - offset, e - offset] for s, e in token_spans], device=self.model.device)
+        return self.model.span_representations(encoded.hidden[window_index].unsqueeze(0), local.unsqueeze(0))[0], local
+
+    def _predict_statuses(self, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Entity]:
+        """One status-head call per window, over the entities of the status label read in that window."""
+        if self.schema.status is None:
+            return entities
+        by_window: dict[int, list[Entity]] = defaultdict(list)
+        for entity in entities:
+            if self.schema.has_status(entity.label):
+                by_window[self._window_holding(*spans[entity.id], encoded)].append(entity)
+        statuses = {}
+        for window, group in by_window.items():
+            if window < 0:  # longer than a window: no context to read a status from
+                statuses.update({entity.id: self.schema.status_values[0] for entity in group})
+                continue
+            reprs, _ = self._span_reprs(encoded, window, [spans[entity.id] for entity in group])
+            best = self.model.status_logits(reprs).argmax(dim=-1).tolist()
+            statuses.update({entity.id: self.schema.status_values[b] for entity, b in zip(group, best, strict=True)})
+        return [replace(entity, status=statuses.get(entity.id)) for entity in entities]
+
+    def _predict_relations(self, text: str, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Relation]:
+        """One relation-head call per window, over the candidate pairs read in that window."""
+        if not self.schema.relations:
+            return []
+        by_window: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        for head, tail, type_index in candidate_pairs(entities, self.schema, SentenceIndex(text)):
+            (head_first, head_last), (tail_first, tail_last) = spans[entities[head].id], spans[entities[tail].id]
+            window = self._window_holding(min(head_first, tail_first), max(head_last, tail_last), encoded)
+            if window >= 0:  # a pair that never fits in one window has no context for the head
+                by_window[window].append((head, tail, type_index))
+        found = []
+        for window, pairs in by_window.items():
+            members = sorted({index for head, tail, _ in pairs for index in (head, tail)})
+            slot = {index: position for position, index in enumerate(members)}
+            reprs, local = self._span_reprs(encoded, window, [spans[entities[index].id] for index in members])
+            device = self.model.device
+            pair_slots = torch.tensor([[[slot[head], slot[tail]] for head, tail, _ in pairs]], device=device)
+            types = torch.tensor([[type_index for _, _, type_index in pairs]], device=device)
+            logits = self.model.relation_logits(reprs.unsqueeze(0), local.unsqueeze(0), pair_slots, types)[0]
+            for (head, tail, type_index), probability in zip(pairs, torch.sigmoid(logits).tolist(), strict=True):
+                if probability >= RELATION_THRESHOLD:
+                    found.append((head, tail, type_index, probability))
+        return [
+            Relation(entities[head].id, entities[tail].id, self.schema.relation_names[t], round(probability, 4))
+            for head, tail, t, probability in sorted(found)
+        ]
+
+
+def load_predictor(
+    path: str | Path, device: str | None = None, quantize: bool = False, batch_size: int = 8
+) -> Predictor:
+    """A trained or exported model folder -> :class:`Predictor`.
+
+    ``quantize``: dynamic int8 for the encoder's and heads' linear layers, for
+    CPU inference (2.4x faster end to end here, see scripts/benchmark_speed.py;
+    predictions can differ a little from fp32).
+    """
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise MissingFileError(f"no model in {path} (config.json missing); train one or give the run's best/ folder")
+    model = EventExtractor.from_pretrained(path).eval()
+    if quantize:
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    elif device:
+        model = model.to(device)
+    return Predictor(model, AutoTokenizer.from_pretrained(path), batch_size=batch_size)

@@ -1,0 +1,1 @@
+"""Label Studio: the labeling config, a local server, and a client for its API."""
