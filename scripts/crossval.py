@@ -13,7 +13,8 @@ from trainer.evaluation.crossval import crossval, markdown
 
 
 def main(args: argparse.Namespace) -> None:
-    report = crossval(load_config(args.config, args.overrides), folds=args.folds, output_dir=args.output)
+    config = load_config(args.config, args.overrides)
+    report = crossval(config, folds=args.folds, output_dir=args.output, samples=args.bootstrap_samples)
     print(markdown(report))
 
 
@@ -22,5 +23,6 @@ if __name__ == "__main__":
     parser.add_argument("--config", required=True)
     parser.add_argument("--folds", type=int, help="number of folds (default: one per document)")
     parser.add_argument("--output", help="folder for the folds (default: <output_dir>-crossval)")
+    parser.add_argument("--bootstrap-samples", type=int, default=1000)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     cli.run(main, parser)

@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 
 from tests.helpers import ANERCORP, REPO_ROOT
+from trainer.data.splits import BLOCK_SIZE
 from trainer.formats.conll import read_conll
 from trainer.formats.drafts import build_gold
 from trainer.formats.labelstudio import read_export, read_tasks
@@ -51,7 +52,7 @@ def test_anercorp_splits_are_disjoint_whole_blocks_near_70_15_15():
     assert len({task["data"]["text"] for task in tasks}) == len(tasks)  # one copy of each text
     blocks = {}
     for index, split in split_of.items():
-        blocks.setdefault(index // 100, set()).add(split)
+        blocks.setdefault(index // BLOCK_SIZE, set()).add(split)
     assert all(len(splits) == 1 for splits in blocks.values())
     shares = Counter(split_of.values())
     assert set(shares) == {"train", "dev", "test"}
@@ -74,6 +75,6 @@ def test_anercorp_corpus_comes_from_the_training_split_only():
 
 @needs_anercorp
 def test_anercorp_corpus_is_what_its_drafts_build(schema):
-    tasks, report = build_gold(CORPUS_DRAFTS, schema, REPO_ROOT, split_block_size=100)
+    tasks, report = build_gold(CORPUS_DRAFTS, schema, REPO_ROOT, split_block_size=BLOCK_SIZE)
     assert report.problems == []
     assert tasks == json.loads(CORPUS.read_text(encoding="utf-8"))

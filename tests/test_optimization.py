@@ -5,8 +5,8 @@ import torch
 
 from tests.helpers import REPO_ROOT
 from trainer.config import load_config
-from trainer.model import build_model
 from trainer.optimization import make_optimizer, make_scheduler
+from trainer.training import build_model
 
 SMOKE = REPO_ROOT / "configs" / "smoke.yaml"
 

@@ -47,6 +47,13 @@ class ModelConfig:
     entity_loss_weight: float = 1.0
     status_loss_weight: float = 1.0
     relation_loss_weight: float = 1.0
+    # Tokens on each side of a victim count the status head reads besides the span (0: the span alone).
+    status_context: int = 0
+    # Weigh the status loss by inverse class frequency in the training data.
+    balance_status_classes: bool = False
+    # What the relation head reads: "spans" (pooled span representations) or "markers" (a second
+    # encoder pass over each window with typed markers around its entities, as in PURE).
+    relation_encoder: str = "spans"
 
 
 @dataclass
@@ -59,6 +66,10 @@ class DataConfig:
     dev_documents: list[str] = field(default_factory=list)
     # Without dev_documents: hold out this fraction of the documents (the last ones) as dev.
     dev_fraction: float = 0.0
+    # Documents left out of both training and dev (cross-validation holds out each fold's this way).
+    held_out_documents: list[str] = field(default_factory=list)
+    # Augmented copies of each training document (other mentions of the same label, other numbers).
+    augment_copies: int = 0
     max_length: int = 256
     stride: int = 64
 
@@ -100,6 +111,7 @@ class RunConfig:
 
 
 SCHEDULES = ("linear", "constant")
+RELATION_ENCODERS = ("spans", "markers")
 DATA_FORMATS = ("labelstudio", "conll")
 METRICS = ("entity_f1", "relation_f1", "status_accuracy", "combined_f1")
 
@@ -198,6 +210,10 @@ def _check_values(config: RunConfig, source: str) -> None:
     train, data = config.train, config.data
     checks = [
         (train.schedule in SCHEDULES, f"train.schedule must be one of {SCHEDULES}"),
+        (
+            config.model.relation_encoder in RELATION_ENCODERS,
+            f"model.relation_encoder must be one of {RELATION_ENCODERS}",
+        ),
         (train.early_stopping_metric in METRICS, f"train.early_stopping_metric must be one of {METRICS}"),
         (train.epochs >= 1 and train.batch_size >= 1, "train.epochs and train.batch_size must be >= 1"),
         (train.gradient_accumulation_steps >= 1, "train.gradient_accumulation_steps must be >= 1"),

@@ -12,18 +12,25 @@ from pathlib import Path
 from typing import Any
 
 
-def write_text_atomic(path: str | Path, content: str) -> None:
-    """Write to a temp file in the same folder, then rename over ``path``."""
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temp file next to ``path`` that replaces ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(content)
+        yield Path(temp_name)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: str | Path, content: str) -> None:
+    """Write to a temp file in the same folder, then rename over ``path``."""
+    with atomic_file(path) as temporary:
+        temporary.write_text(content, encoding="utf-8")
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

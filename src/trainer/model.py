@@ -27,7 +27,6 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from trainer.config import RunConfig
 from trainer.data.windows import IGNORE_INDEX
 from trainer.schema import Schema
 
@@ -52,6 +51,11 @@ class EventExtractorConfig(PretrainedConfig):
         relation_loss_weight: float = 1.0,
         window_length: int = 256,
         window_stride: int = 64,
+        status_context: int = 0,
+        status_class_weights: list[float] | None = None,
+        relation_encoder: str = "spans",
+        relation_thresholds: dict[str, float] | None = None,
+        training_status_counts: dict[str, int] | None = None,
         **kwargs,
     ) -> None:
         self.schema = schema
@@ -67,6 +71,18 @@ class EventExtractorConfig(PretrainedConfig):
         # The window settings the model was trained with; inference uses the same.
         self.window_length = window_length
         self.window_stride = window_stride
+        # Tokens on each side of a victim count that the status head reads too (0: the span alone).
+        self.status_context = status_context
+        # One loss weight per status value (None: unweighted), e.g. inverse training frequencies.
+        self.status_class_weights = status_class_weights
+        # What the relation head reads: "spans" (the pooled span representations of one encoder pass)
+        # or "markers" (a second pass over the window with typed markers around every entity).
+        self.relation_encoder = relation_encoder
+        # Per relation type, the probability from which a candidate pair is a relation; tuned on dev
+        # after training (trainer.inference.thresholds), 0.5 until then.
+        self.relation_thresholds = relation_thresholds or {}
+        # How often each status occurs in the training data: the majority-class baseline reads it.
+        self.training_status_counts = training_status_counts or {}
         if schema is not None:
             tags = Schema.from_dict(schema).bio_tags
             kwargs["id2label"] = dict(enumerate(tags))
@@ -99,6 +115,21 @@ def _mlp(in_features: int, hidden: int, out_features: int, dropout: float) -> nn
     )
 
 
+def _gather(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """values (B, T, H), index (B, E) -> values[b, index[b, e]] (B, E, H)."""
+    return torch.gather(values, 1, index.unsqueeze(-1).expand(-1, -1, values.size(-1)))
+
+
+def _range_means(hidden: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor) -> torch.Tensor:
+    """Mean of hidden over each inclusive token range [start, end] (B, E) -> (B, E, H); zeros for an empty range."""
+    prefix = torch.cat([torch.zeros_like(hidden[:, :1]), hidden.cumsum(dim=1)], dim=1)
+    empty = ends < starts
+    ends = torch.where(empty, starts, ends)
+    sums = _gather(prefix, ends + 1) - _gather(prefix, starts)
+    means = sums / (ends - starts + 1).unsqueeze(-1)
+    return means.masked_fill(empty.unsqueeze(-1), 0.0)
+
+
 def distance_bucket(distance: torch.Tensor) -> torch.Tensor:
     """Signed log2 buckets: 0 for 0, +-1 for 1, +-2 for 2-3, +-3 for 4-7, ... clipped, shifted to be >= 0."""
     size = distance.abs().clamp(min=1).float()
@@ -123,14 +154,17 @@ class EventExtractor(PreTrainedModel):
         self.span_mlp = nn.Sequential(
             nn.Linear(3 * hidden + config.width_embedding, config.span_hidden), nn.GELU(), nn.Dropout(dropout)
         )
-        self.status_classifier = nn.Linear(config.span_hidden, len(schema.status_values)) if schema.status else None
+        status_features = config.span_hidden + (2 * hidden if config.status_context else 0)
+        self.status_classifier = nn.Linear(status_features, len(schema.status_values)) if schema.status else None
+        self.marker_embedding = None
         if schema.relations:
+            argument = config.span_hidden
+            if config.relation_encoder == "markers":
+                self.marker_embedding = nn.Embedding(2 * len(schema.entity_labels), hidden)
+                argument = hidden
             self.distance_embedding = nn.Embedding(2 * DISTANCE_BUCKETS - 1, config.distance_embedding)
             self.relation_mlp = _mlp(
-                3 * config.span_hidden + config.distance_embedding,
-                config.relation_hidden,
-                len(schema.relations),
-                dropout,
+                3 * argument + config.distance_embedding, config.relation_hidden, len(schema.relations), dropout
             )
         else:
             self.distance_embedding = self.relation_mlp = None
@@ -159,25 +193,45 @@ class EventExtractor(PreTrainedModel):
     def span_representations(self, hidden: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
         """hidden (B, T, H), inclusive token spans (B, E, 2) -> (B, E, span_hidden)."""
         starts, ends = spans[..., 0], spans[..., 1]
-        gather = lambda index: torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))  # noqa: E731
-        prefix = torch.cat([torch.zeros_like(hidden[:, :1]), hidden.cumsum(dim=1)], dim=1)
         widths = (ends - starts + 1).clamp(min=1)
-        pooled = (
-            torch.gather(prefix, 1, (ends + 1).unsqueeze(-1).expand(-1, -1, hidden.size(-1)))
-            - torch.gather(prefix, 1, starts.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))
-        ) / widths.unsqueeze(-1)
+        pooled = _range_means(hidden, starts, ends)
         width = self.width_embedding(widths.clamp(max=MAX_SPAN_WIDTH))
-        return self.span_mlp(torch.cat([gather(starts), gather(ends), pooled, width], dim=-1))
+        return self.span_mlp(torch.cat([_gather(hidden, starts), _gather(hidden, ends), pooled, width], dim=-1))
 
-    def status_logits(self, spans: torch.Tensor) -> torch.Tensor:
-        return self.status_classifier(spans)
+    def status_logits(
+        self, span_reprs: torch.Tensor, hidden: torch.Tensor, spans: torch.Tensor, lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """Status logits (B, E); with ``status_context`` the head also reads the tokens around each span.
+
+        ``lengths`` (B,) are the windows' token counts, specials included: context stops at them.
+        """
+        features = [span_reprs]
+        context = self.config.status_context
+        if context:
+            starts, ends = spans[..., 0], spans[..., 1]
+            last = (lengths - 2).unsqueeze(-1)  # the last token before the closing special token
+            features.append(_range_means(hidden, (starts - context).clamp(min=1), starts - 1))
+            features.append(_range_means(hidden, ends + 1, torch.minimum(ends + context, last)))
+        return self.status_classifier(torch.cat(features, dim=-1))
+
+    def marker_representations(
+        self, marked_ids: torch.Tensor, marked_types: torch.Tensor, marked_mask: torch.Tensor, positions: torch.Tensor
+    ) -> torch.Tensor:
+        """Encode windows with typed entity markers; each entity is read at its start marker: (B, E, hidden)."""
+        words = self.encoder.get_input_embeddings()(marked_ids)
+        markers = self.marker_embedding(marked_types.clamp(min=0))
+        embeds = torch.where((marked_types >= 0).unsqueeze(-1), markers, words)
+        states = self.encoder(inputs_embeds=embeds, attention_mask=marked_mask).last_hidden_state
+        return self.dropout(_gather(states, positions))
 
     def relation_logits(
-        self, span_reprs: torch.Tensor, spans: torch.Tensor, pairs: torch.Tensor, pair_types: torch.Tensor
+        self, entity_reprs: torch.Tensor, spans: torch.Tensor, pairs: torch.Tensor, pair_types: torch.Tensor
     ) -> torch.Tensor:
-        """The logit of each pair's schema-given relation type: (B, P)."""
-        pick = lambda index: torch.gather(span_reprs, 1, index.unsqueeze(-1).expand(-1, -1, span_reprs.size(-1)))  # noqa: E731
-        head, tail = pick(pairs[..., 0]), pick(pairs[..., 1])
+        """The logit of each pair's schema-given relation type: (B, P).
+
+        ``entity_reprs`` (B, E, D) are span representations or marker states, whichever the model reads.
+        """
+        head, tail = _gather(entity_reprs, pairs[..., 0]), _gather(entity_reprs, pairs[..., 1])
         head_start = torch.gather(spans[..., 0], 1, pairs[..., 0])
         tail_start = torch.gather(spans[..., 0], 1, pairs[..., 1])
         distance = self.distance_embedding(distance_bucket(tail_start - head_start))
@@ -196,6 +250,10 @@ class EventExtractor(PreTrainedModel):
         tag_ids: torch.Tensor | None = None,
         status_ids: torch.Tensor | None = None,
         pair_labels: torch.Tensor | None = None,
+        marked_ids: torch.Tensor | None = None,
+        marked_types: torch.Tensor | None = None,
+        marked_mask: torch.Tensor | None = None,
+        marker_positions: torch.Tensor | None = None,
     ) -> EventExtractorOutput:
         hidden = self.encode(input_ids, attention_mask)
         tag_logits = self.tag_logits(hidden)
@@ -203,25 +261,38 @@ class EventExtractor(PreTrainedModel):
         if entity_spans is not None:
             span_reprs = self.span_representations(hidden, entity_spans)
             if self.status_classifier is not None:
-                output.status_logits = self.status_logits(span_reprs)
+                lengths = attention_mask.sum(dim=1)
+                output.status_logits = self.status_logits(span_reprs, hidden, entity_spans, lengths)
             if self.relation_mlp is not None and pairs is not None:
-                output.relation_logits = self.relation_logits(span_reprs, entity_spans, pairs, pair_types)
+                arguments = span_reprs
+                if self.marker_embedding is not None:
+                    arguments = self.marker_representations(marked_ids, marked_types, marked_mask, marker_positions)
+                output.relation_logits = self.relation_logits(arguments, entity_spans, pairs, pair_types)
         if tag_ids is not None:
             self._add_losses(output, tag_ids, status_ids, pair_labels)
         return output
 
     def _add_losses(self, output, tag_ids, status_ids, pair_labels) -> None:
+        """The weighted sum of the three losses.
+
+        A head with nothing to learn from in a batch (no victim count, no candidate pair) still
+        takes part, with a zero-weighted term: distributed training (DDP) stops when a parameter
+        gets no gradient on one process.
+        """
         config = self.config
-        zero = output.tag_logits.sum() * 0
         output.entity_loss = F.cross_entropy(
             output.tag_logits.flatten(0, 1), tag_ids.flatten(), ignore_index=IGNORE_INDEX
         )
-        output.status_loss = zero
+        output.status_loss = _unused(output.status_logits, output.tag_logits)
         if output.status_logits is not None and (status_ids != IGNORE_INDEX).any():
+            weights = config.status_class_weights
             output.status_loss = F.cross_entropy(
-                output.status_logits.flatten(0, 1), status_ids.flatten(), ignore_index=IGNORE_INDEX
+                output.status_logits.flatten(0, 1),
+                status_ids.flatten(),
+                weight=None if weights is None else output.status_logits.new_tensor(weights),
+                ignore_index=IGNORE_INDEX,
             )
-        output.relation_loss = zero
+        output.relation_loss = _unused(output.relation_logits, output.tag_logits)
         if output.relation_logits is not None and (pair_labels != IGNORE_INDEX).any():
             known = pair_labels != IGNORE_INDEX
             output.relation_loss = F.binary_cross_entropy_with_logits(
@@ -234,37 +305,9 @@ class EventExtractor(PreTrainedModel):
         )
 
 
-def encoder_settings(config: RunConfig) -> dict:
-    """What the run config changes in the encoder's own config."""
-    return {
-        **config.model.encoder_overrides,
-        "hidden_dropout_prob": config.model.hidden_dropout,
-        "attention_probs_dropout_prob": config.model.attention_dropout,
-    }
-
-
-def build_model(config: RunConfig, schema: Schema) -> EventExtractor:
-    """A new model for a run: the configured encoder, fresh heads, word embeddings frozen if asked."""
-    settings = config.model
-    model = EventExtractor.from_encoder(
-        settings.encoder,
-        schema,
-        random_init=settings.random_init,
-        encoder_overrides=encoder_settings(config),
-        span_hidden=settings.span_hidden,
-        relation_hidden=settings.relation_hidden,
-        width_embedding=settings.width_embedding,
-        distance_embedding=settings.distance_embedding,
-        head_dropout=settings.head_dropout,
-        entity_loss_weight=settings.entity_loss_weight,
-        status_loss_weight=settings.status_loss_weight,
-        relation_loss_weight=settings.relation_loss_weight,
-        window_length=config.data.max_length,
-        window_stride=config.data.stride,
-    )
-    if settings.freeze_word_embeddings:
-        model.encoder.get_input_embeddings().weight.requires_grad_(False)
-    return model
+def _unused(logits: torch.Tensor | None, fallback: torch.Tensor) -> torch.Tensor:
+    """A zero loss that still depends on a head's output, so the head takes part in the backward pass."""
+    return (logits if logits is not None else fallback).sum() * 0
 
 
 # So that AutoConfig / AutoModel (and AutoTokenizer, which reads the config)

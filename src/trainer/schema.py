@@ -21,7 +21,6 @@ from trainer.errors import TrainerError
 # Schemas shipped inside the package (trainer/schemas/NAME.yaml), so that an installed
 # package finds them from any folder; a config may name one of these or a file path.
 DEFAULT_SCHEMA = "conflict_events"
-SCHEMA_DIR = resources.files("trainer") / "schemas"
 
 OUTSIDE_TAG = "O"
 EVENT_ROLES = ("victims", "actors", "weapons", "locations")
@@ -180,14 +179,19 @@ class Schema:
             raise SchemaError(f"{source}: malformed schema ({error})") from error
 
 
+def schema_dir():
+    """The folder of packaged schemas (looked up when needed: an exported model's code has no such folder)."""
+    return resources.files("trainer") / "schemas"
+
+
 def packaged_schemas() -> list[str]:
     """Names of the schemas shipped with the package."""
-    return sorted(path.name.removesuffix(".yaml") for path in SCHEMA_DIR.iterdir() if path.name.endswith(".yaml"))
+    return sorted(path.name.removesuffix(".yaml") for path in schema_dir().iterdir() if path.name.endswith(".yaml"))
 
 
 def load_schema(name_or_path: str | Path = DEFAULT_SCHEMA) -> Schema:
     """A packaged schema by name (``conflict_events``) or a schema YAML file by path; errors name it."""
-    packaged = SCHEMA_DIR.joinpath(f"{name_or_path}.yaml")
+    packaged = schema_dir().joinpath(f"{name_or_path}.yaml")
     if isinstance(name_or_path, str) and "/" not in name_or_path and packaged.is_file():
         source, content = f"schema {name_or_path}", packaged.read_text(encoding="utf-8")
     else:

@@ -14,17 +14,19 @@ import json
 import math
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import set_seed
+from accelerate.utils import broadcast_object_list, set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from trainer.config import RunConfig
+from trainer.data.augmentation import augment
 from trainer.data.batching import collate, length_grouped_batches
 from trainer.data.loading import read_documents, split_documents
 from trainer.data.windows import training_windows
@@ -34,9 +36,10 @@ from trainer.evaluation.metrics import summary_scores
 from trainer.evaluation.plots import plot_learning_curve
 from trainer.fileio import atomic_directory, write_text_atomic
 from trainer.inference.predictor import Predictor
-from trainer.model import EventExtractor, build_model
+from trainer.inference.thresholds import tune_relation_thresholds
+from trainer.model import EventExtractor
 from trainer.optimization import make_optimizer, make_scheduler
-from trainer.schema import load_schema
+from trainer.schema import Schema, load_schema
 
 STATE_FILE = "trainer_state.json"
 
@@ -53,6 +56,50 @@ class TrainerState:
     best_epoch: int = -1
     epochs_without_improvement: int = 0
     history: list[dict] = field(default_factory=list)
+    # The best model's dev scores with its relation thresholds tuned on dev (empty until then).
+    tuned: dict = field(default_factory=dict)
+
+
+def encoder_settings(config: RunConfig) -> dict:
+    """What the run config changes in the encoder's own config."""
+    return {
+        **config.model.encoder_overrides,
+        "hidden_dropout_prob": config.model.hidden_dropout,
+        "attention_probs_dropout_prob": config.model.attention_dropout,
+    }
+
+
+def build_model(config: RunConfig, schema: Schema) -> EventExtractor:
+    """A new model for a run: the configured encoder, fresh heads, word embeddings frozen if asked."""
+    settings = config.model
+    model = EventExtractor.from_encoder(
+        settings.encoder,
+        schema,
+        random_init=settings.random_init,
+        encoder_overrides=encoder_settings(config),
+        span_hidden=settings.span_hidden,
+        relation_hidden=settings.relation_hidden,
+        width_embedding=settings.width_embedding,
+        distance_embedding=settings.distance_embedding,
+        head_dropout=settings.head_dropout,
+        entity_loss_weight=settings.entity_loss_weight,
+        status_loss_weight=settings.status_loss_weight,
+        relation_loss_weight=settings.relation_loss_weight,
+        status_context=settings.status_context,
+        relation_encoder=settings.relation_encoder,
+        window_length=config.data.max_length,
+        window_stride=config.data.stride,
+    )
+    if settings.freeze_word_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    return model
+
+
+def balanced_weights(counts: Counter, values: tuple[str, ...]) -> list[float]:
+    """Inverse-frequency loss weights (a value unseen in training gets the rarest value's weight)."""
+    total = sum(counts.values())
+    weights = [total / (len(values) * counts[v]) if counts[v] else 0.0 for v in values]
+    return [w or max(weights) for w in weights]
 
 
 class RunExistsError(OutputExistsError):
@@ -75,6 +122,23 @@ def save_best(model: EventExtractor, tokenizer, config: RunConfig, metrics: dict
         tokenizer.save_pretrained(temporary)
         config.save(temporary / "run_config.yaml")
         write_text_atomic(temporary / "dev_metrics.json", json.dumps(metrics, indent=2) + "\n")
+
+
+def tune_thresholds(best_dir: Path, dev_documents: list[Document], batch_size: int) -> dict:
+    """Choose the best model's relation thresholds on dev and store them in its config.json.
+
+    Returns its dev scores with them, and the thresholds. The weights are untouched.
+    """
+    model, tokenizer = EventExtractor.from_pretrained(best_dir), AutoTokenizer.from_pretrained(best_dir)
+    model.config.relation_thresholds = tune_relation_thresholds(
+        Predictor(model, tokenizer, batch_size=batch_size), dev_documents
+    )
+    scores = evaluate(model, tokenizer, dev_documents, batch_size)
+    write_text_atomic(best_dir / "config.json", model.config.to_json_string())
+    metrics = json.loads((best_dir / "dev_metrics.json").read_text())
+    tuned = {**scores, "relation_thresholds": model.config.relation_thresholds}
+    write_text_atomic(best_dir / "dev_metrics.json", json.dumps({**metrics, "tuned": tuned}, indent=2) + "\n")
+    return tuned
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -120,19 +184,25 @@ def train(config: RunConfig, resume: bool = False) -> dict:
         print(f"{run_dir} is a finished run (best epoch {state.best_epoch}); nothing to resume")
         return _best_record(state)
     checkpoint = start_or_resume(run_dir, resume)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config.save(run_dir / "run_config.yaml")
-
     accelerator = Accelerator(
         gradient_accumulation_steps=config.train.gradient_accumulation_steps, mixed_precision="no"
     )
+    if accelerator.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config.save(run_dir / "run_config.yaml")
     set_seed(config.train.seed)
     schema = load_schema(config.data.schema)
     train_documents, dev_documents = split_documents(read_documents(config.data, schema), config.data)
+    train_documents = augment(train_documents, schema, config.data.augment_copies, config.train.seed)
     tokenizer = AutoTokenizer.from_pretrained(config.model.encoder)
-    windows = training_windows(train_documents, tokenizer, schema, config.data.max_length, config.data.stride)
+    markers = config.model.relation_encoder == "markers"
+    windows = training_windows(train_documents, tokenizer, schema, config.data.max_length, config.data.stride, markers)
     lengths = [len(w) for w in windows]
     model = build_model(config, schema)
+    status_counts = Counter(e.status for d in train_documents for e in d.entities if e.status)
+    model.config.training_status_counts = dict(status_counts)
+    if config.model.balance_status_classes and schema.status:
+        model.config.status_class_weights = balanced_weights(status_counts, schema.status_values)
     optimizer = make_optimizer(model, config)
     batches_per_epoch = math.ceil(len(windows) / config.train.batch_size)
     scheduler = make_scheduler(optimizer, config, batches_per_epoch)
@@ -143,10 +213,12 @@ def train(config: RunConfig, resume: bool = False) -> dict:
         accelerator.load_state(str(checkpoint))
         state = TrainerState(**json.loads((checkpoint / STATE_FILE).read_text()))
         accelerator.print(f"resumed from {checkpoint} (epoch {state.epoch}, step {state.global_step})")
-    _write_history(run_dir, state.history)
+    if accelerator.is_main_process:
+        _write_history(run_dir, state.history)
     accelerator.print(
         f"{len(train_documents)} train / {len(dev_documents)} dev documents, {len(windows)} windows, "
-        f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,} trainable parameters"
+        f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,} trainable parameters, "
+        f"{accelerator.num_processes} process(es)"
     )
 
     progress = tqdm(
@@ -195,16 +267,32 @@ def train(config: RunConfig, resume: bool = False) -> dict:
                     accelerator.print(f"stopped after {state.global_step} steps as asked; continue with --resume")
                     return {}
         seconds = time.perf_counter() - epoch_start
+        # Each process saw its own shard of the batches: the logged numbers are their averages.
+        loss, speed = (
+            accelerator.gather(
+                torch.tensor(
+                    [[state.epoch_loss_sum / max(state.batches_done, 1), tokens / seconds if seconds else 0.0]],
+                    dtype=torch.float64,
+                    device=accelerator.device,
+                )
+            )
+            .mean(dim=0)
+            .tolist()
+        )
         record = {
             "epoch": state.epoch + 1,
             "step": state.global_step,
-            "train_loss": state.epoch_loss_sum / max(state.batches_done, 1),
-            "train_tokens_per_second": tokens / seconds if seconds else 0.0,
+            "train_loss": loss,
+            "train_tokens_per_second": speed,
             **{f"lr_{group['name']}": group["lr"] for group in optimizer.param_groups if group["weight_decay"]},
         }
         improved = True
         if dev_documents:
-            record.update(evaluate(accelerator.unwrap_model(model), tokenizer, dev_documents, config.train.batch_size))
+            # The main process evaluates; every process gets the scores, so all stop at the same epoch.
+            scores = [None]
+            if accelerator.is_main_process:
+                scores = [evaluate(accelerator.unwrap_model(model), tokenizer, dev_documents, config.train.batch_size)]
+            record.update(broadcast_object_list(scores)[0])
             score = record[config.train.early_stopping_metric]
             improved = score > state.best_metric
         if improved:
@@ -219,7 +307,8 @@ def train(config: RunConfig, resume: bool = False) -> dict:
         state.epoch += 1
         state.batches_done, state.epoch_loss_sum = 0, 0.0
         accelerator.print(json.dumps(record))
-        _write_history(run_dir, state.history)
+        if accelerator.is_main_process:
+            _write_history(run_dir, state.history)
         _save_checkpoint(accelerator, run_dir, state, config)
         if dev_documents and state.epochs_without_improvement >= config.train.early_stopping_patience:
             accelerator.print(
@@ -228,25 +317,38 @@ def train(config: RunConfig, resume: bool = False) -> dict:
             )
             break
     progress.close()
-    write_text_atomic(run_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
+    if accelerator.is_main_process:
+        if dev_documents and schema.relations:
+            state.tuned = tune_thresholds(run_dir / "best", dev_documents, config.train.batch_size)
+            accelerator.print(f"relation thresholds tuned on dev: {json.dumps(state.tuned)}")
+        write_text_atomic(run_dir / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
+    accelerator.wait_for_everyone()
     best = _best_record(state)
     accelerator.print(f"best epoch {state.best_epoch}: {json.dumps(best)}; model in {run_dir / 'best'}")
     return best
 
 
 def _best_record(state: TrainerState) -> dict:
-    return state.history[state.best_epoch - 1] if state.best_epoch > 0 else state.history[-1]
+    """The best epoch's record, its dev scores after tuning the relation thresholds when they were tuned."""
+    record = state.history[state.best_epoch - 1] if state.best_epoch > 0 else state.history[-1]
+    return {**record, **state.tuned}
 
 
 def _save_checkpoint(accelerator: Accelerator, run_dir: Path, state: TrainerState, config: RunConfig) -> None:
+    """Every process saves its part (its RNG states); then the main one completes the checkpoint and prunes.
+
+    The barriers keep a process from pruning or resuming past a checkpoint another is still writing.
+    """
     directory = run_dir / "checkpoints" / f"step-{state.global_step}"
     accelerator.save_state(str(directory))
+    accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         config.save(directory / "run_config.yaml")
         # Written last: a checkpoint without it is incomplete and never resumed from.
         write_text_atomic(directory / STATE_FILE, json.dumps(asdict(state), indent=2) + "\n")
         for old in _checkpoints(run_dir)[: -config.train.keep_checkpoints]:
             shutil.rmtree(old, ignore_errors=True)
+    accelerator.wait_for_everyone()
 
 
 def _write_history(run_dir: Path, history: list[dict]) -> None:

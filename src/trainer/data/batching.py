@@ -50,7 +50,7 @@ def collate(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]
     length = max(len(w) for w in windows)
     num_entities = max(1, max(len(w.entity_spans) for w in windows))
     num_pairs = max(1, max(len(w.pairs) for w in windows))
-    return {
+    batch = {
         **pad_inputs(windows, pad_token_id),
         "tag_ids": torch.tensor(_pad([w.tag_ids for w in windows], length, IGNORE_INDEX)),
         "entity_spans": torch.tensor(_pad([list(map(list, w.entity_spans)) for w in windows], num_entities, [0, 0])),
@@ -58,4 +58,20 @@ def collate(windows: list[Window], pad_token_id: int) -> dict[str, torch.Tensor]
         "pairs": torch.tensor(_pad([list(map(list, w.pairs)) for w in windows], num_pairs, [0, 0])),
         "pair_types": torch.tensor(_pad([w.pair_types for w in windows], num_pairs, 0)),
         "pair_labels": torch.tensor(_pad([w.pair_labels for w in windows], num_pairs, IGNORE_INDEX)),
+    }
+    if any(w.marked_ids for w in windows):
+        batch.update(pad_marked(windows, pad_token_id, num_entities))
+    return batch
+
+
+def pad_marked(windows: list[Window], pad_token_id: int, num_entities: int) -> dict[str, torch.Tensor]:
+    """The windows' marked sequences (typed entity markers), padded; windows without one get a bare special."""
+    ids = [w.marked_ids or [pad_token_id] for w in windows]
+    types = [w.marked_types or [-1] for w in windows]
+    length = max(len(row) for row in ids)
+    return {
+        "marked_ids": torch.tensor(_pad(ids, length, pad_token_id)),
+        "marked_types": torch.tensor(_pad(types, length, -1)),
+        "marked_mask": torch.tensor(_pad([[1] * len(row) for row in ids], length, 0)),
+        "marker_positions": torch.tensor(_pad([w.marker_positions for w in windows], num_entities, 0)),
     }

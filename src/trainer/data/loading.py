@@ -27,7 +27,12 @@ def read_documents(data: DataConfig, schema: Schema) -> list[Document]:
 
 
 def split_documents(documents: list[Document], data: DataConfig) -> tuple[list[Document], list[Document]]:
-    """(train, dev): by each document's own ``split``, then ``data.dev_documents``, else ``data.dev_fraction``."""
+    """(train, dev): by each document's own ``split``, then ``data.dev_documents``, else ``data.dev_fraction``.
+
+    ``data.held_out_documents`` are in neither.
+    """
+    held_out = set(data.held_out_documents)
+    documents = [d for d in documents if d.id not in held_out]
     routed = [d for d in documents if "split" in d.meta]
     plain = [d for d in documents if "split" not in d.meta]
     train = [d for d in routed if d.meta["split"] == TRAIN]

@@ -16,6 +16,8 @@ from collections import Counter
 from trainer.documents import Document
 
 SHARES = {"train": 0.70, "dev": 0.15, "test": 0.15}
+# The ANERcorp conflict corpus's blocks: 100 consecutive sentences, about an article or two.
+BLOCK_SIZE = 100
 
 
 def block_splits(indices: list[int], block_size: int, shares: dict[str, float] = SHARES) -> dict[int, str]:

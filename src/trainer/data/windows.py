@@ -25,6 +25,8 @@ from trainer.schema import OUTSIDE_TAG, Schema
 from trainer.text import SentenceIndex
 
 IGNORE_INDEX = -100
+# Positions of BERT-family encoders: a marked window (two markers per entity) must fit in them.
+MAX_MARKED_LENGTH = 512
 
 
 @dataclass
@@ -50,6 +52,12 @@ class Window:
     pairs: list[tuple[int, int]] = field(default_factory=list)
     pair_types: list[int] = field(default_factory=list)
     pair_labels: list[int] = field(default_factory=list)
+    # With typed entity markers (``relation_encoder: markers``): the window's tokens with a start and an
+    # end marker around every entity, the marker type of each position (-1: a token), and where each
+    # entity's start marker is.
+    marked_ids: list[int] = field(default_factory=list)
+    marked_types: list[int] = field(default_factory=list)
+    marker_positions: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -128,14 +136,52 @@ def candidate_pairs(entities: list[Entity], schema: Schema, sentences: SentenceI
     return pairs
 
 
+def marked_sequence(
+    input_ids: list[int], spans: list[tuple[int, int]], label_indices: list[int], pad_token_id: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Typed entity markers around every (non-overlapping) span: ids, marker types, start-marker positions.
+
+    A marker of label ``k`` is type ``2k`` (start) or ``2k + 1`` (end); its id slot holds the pad
+    token, since the model embeds markers with an embedding table of their own.
+    """
+    starts = {start: index for index, (start, _) in enumerate(spans)}
+    ends = {end: index for index, (_, end) in enumerate(spans)}
+    ids, types, positions = [], [], [0] * len(spans)
+    for position, token in enumerate(input_ids):
+        if position in starts:
+            positions[starts[position]] = len(ids)
+            ids.append(pad_token_id)
+            types.append(2 * label_indices[starts[position]])
+        ids.append(token)
+        types.append(-1)
+        if position in ends:
+            ids.append(pad_token_id)
+            types.append(2 * label_indices[ends[position]] + 1)
+    return ids, types, positions
+
+
+def add_markers(window: Window, labels: list[str], schema: Schema, pad_token_id: int, max_positions: int) -> None:
+    """Give a window its marked sequence, or no pairs when the markers would not fit the encoder."""
+    label_indices = [schema.entity_labels.index(label) for label in labels]
+    ids, types, positions = marked_sequence(window.input_ids, window.entity_spans, label_indices, pad_token_id)
+    if len(ids) > max_positions:
+        window.pairs, window.pair_types, window.pair_labels = [], [], []
+        return
+    window.marked_ids, window.marked_types, window.marker_positions = ids, types, positions
+
+
 def labelled_windows(
     tokenized: TokenizedDocument,
     tokenizer: PreTrainedTokenizerBase,
     schema: Schema,
     max_length: int,
     stride: int,
+    markers: bool = False,
 ) -> list[Window]:
-    """Training windows: tags, whole entities with statuses, and candidate pairs with gold labels."""
+    """Training windows: tags, whole entities with statuses, and candidate pairs with gold labels.
+
+    ``markers``: also the marked sequence of every window (typed entity markers around the gold entities).
+    """
     document = tokenized.document
     tags, token_spans = document_tags(tokenized, schema)
     gold = {(relation.head, relation.tail) for relation in document.relations}
@@ -163,15 +209,24 @@ def labelled_windows(
             window.pairs.append((head_index, tail_index))
             window.pair_types.append(relation_index)
             window.pair_labels.append(int((inside[head_index].id, inside[tail_index].id) in gold))
+        if markers:
+            add_markers(window, [e.label for e in inside], schema, tokenizer.pad_token_id, MAX_MARKED_LENGTH)
     return windows
 
 
 def training_windows(
-    documents: list[Document], tokenizer: PreTrainedTokenizerBase, schema: Schema, max_length: int, stride: int
+    documents: list[Document],
+    tokenizer: PreTrainedTokenizerBase,
+    schema: Schema,
+    max_length: int,
+    stride: int,
+    markers: bool = False,
 ) -> list[Window]:
     """The labelled windows of every document, in document order."""
     return [
         window
         for document in documents
-        for window in labelled_windows(tokenize_document(document, tokenizer), tokenizer, schema, max_length, stride)
+        for window in labelled_windows(
+            tokenize_document(document, tokenizer), tokenizer, schema, max_length, stride, markers
+        )
     ]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 from tokenizers import Tokenizer
 
 from trainer.encoder_build.weights import WORD_EMBEDDINGS
@@ -31,17 +32,15 @@ def is_arabic_or_digit(piece: str) -> bool:
     return any(ch.isdecimal() or any(lo <= ord(ch) <= hi for lo, hi in ARABIC_BLOCKS) for ch in piece)
 
 
-def prune_vocabulary(
-    state: dict[str, np.ndarray], tokenizer: Tokenizer, texts: Sequence[str]
-) -> tuple[dict[str, np.ndarray], Tokenizer]:
-    """Drop the word-embedding rows Arabic work never needs, consistently in both.
+def pruned_tokenizer(tokenizer: Tokenizer, texts: Sequence[str]) -> tuple[Tokenizer, list[int]]:
+    """The tokenizer without the pieces Arabic work never needs, and the old ids of the pieces kept.
 
     Kept: the special tokens, every piece the full tokenizer uses on `texts`, every piece
     with an Arabic-block character or a digit, and every single-character piece. Viterbi
     over a subset of pieces still finds the old best segmentation whenever its pieces are
     kept, so `texts`, and any text of Arabic-block characters, digits and spaces, tokenize
     exactly as before; other text may split into more pieces but never newly into <unk>.
-    Kept rows keep their old order, so the specials (ids 0-3) do not move.
+    Kept pieces keep their old order, so the specials (ids 0-3) do not move.
     """
     spec = json.loads(tokenizer.to_str())
     vocab = spec["model"]["vocab"]
@@ -59,10 +58,29 @@ def prune_vocabulary(
         token["id"] = new_id[token["id"]]
     for token in spec["post_processor"]["special_tokens"].values():
         token["ids"] = [new_id[i] for i in token["ids"]]
+    return Tokenizer.from_str(json.dumps(spec)), kept
 
+
+def prune_vocabulary(
+    state: dict[str, np.ndarray], tokenizer: Tokenizer, texts: Sequence[str]
+) -> tuple[dict[str, np.ndarray], Tokenizer]:
+    """An encoder's weights and tokenizer without the pieces Arabic work never needs (:func:`pruned_tokenizer`)."""
+    tokenizer, kept = pruned_tokenizer(tokenizer, texts)
     state = dict(state)
     state[WORD_EMBEDDINGS] = np.ascontiguousarray(state[WORD_EMBEDDINGS][kept])
-    return state, Tokenizer.from_str(json.dumps(spec))
+    return state, tokenizer
+
+
+def prune_model_vocabulary(model: torch.nn.Module, tokenizer: Tokenizer, texts: Sequence[str]) -> Tokenizer:
+    """Prune a trained model's word embeddings in place (``model.encoder``); returns the pruned tokenizer."""
+    tokenizer, kept = pruned_tokenizer(tokenizer, texts)
+    old = model.encoder.get_input_embeddings()
+    new = torch.nn.Embedding(len(kept), old.embedding_dim, padding_idx=old.padding_idx)
+    new.weight = torch.nn.Parameter(old.weight.detach()[kept].clone(), requires_grad=old.weight.requires_grad)
+    model.encoder.set_input_embeddings(new)
+    model.encoder.config.vocab_size = len(kept)
+    model.config.encoder["vocab_size"] = len(kept)
+    return tokenizer
 
 
 def read_corpora(paths: Sequence[Path]) -> list[str]:

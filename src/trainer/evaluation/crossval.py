@@ -1,26 +1,34 @@
-"""Document-level cross-validation: one training per fold, each fold's articles held out as dev.
+"""Cross-validation over whole documents with honest model selection.
+
+Each fold holds out some documents (default: one seed article) as its test
+part: they are left out of training *and* of model selection. The epoch and
+the relation thresholds are chosen on a dev part the held-out documents have
+nothing to do with: the documents whose ``split`` is ``dev`` (the ANERcorp
+conflict corpus's dev part), or else the last ``data.dev_fraction`` of the
+fold's own training documents. The held-out documents are then predicted with
+the fold's selected model and scored like any evaluation, so no number here
+was chosen on the data it reports.
 
 Every fold is an ordinary run under ``<output>/fold-K`` (with its checkpoints),
 so an interrupted cross-validation resumes where it stopped: finished folds
 are read back, a half-trained fold continues from its last checkpoint.
-Scores are each fold's best dev epoch (the same dev articles pick the epoch,
-so they are slightly optimistic); the summary gives mean ± std over folds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import statistics
+from collections import Counter
 from pathlib import Path
 
 from trainer.config import RunConfig
-from trainer.data.loading import read_documents
+from trainer.data.loading import read_documents, split_documents
 from trainer.errors import TrainerError
+from trainer.evaluation.report import HEADLINE, score_part
 from trainer.fileio import write_json_atomic, write_text_atomic
+from trainer.inference.predictor import load_predictor
 from trainer.schema import load_schema
 from trainer.training import train
-
-METRICS = ("entity_f1", "relation_f1", "status_accuracy")
 
 
 def fold_documents(document_ids: list[str], folds: int | None) -> list[list[str]]:
@@ -31,36 +39,73 @@ def fold_documents(document_ids: list[str], folds: int | None) -> list[list[str]
     return [document_ids[k::folds] for k in range(folds)]
 
 
-def crossval(config: RunConfig, folds: int | None = None, output_dir: str | Path | None = None) -> dict:
+def crossval(
+    config: RunConfig, folds: int | None = None, output_dir: str | Path | None = None, samples: int = 1000
+) -> dict:
+    """Per-fold and pooled scores of the held-out documents, with 95% bootstrap intervals."""
     output_dir = Path(output_dir or f"{config.output_dir}-crossval")
-    documents = read_documents(config.data, load_schema(config.data.schema))
-    results = []
-    for index, dev_ids in enumerate(fold_documents([d.id for d in documents], folds)):
+    schema = load_schema(config.data.schema)
+    documents = read_documents(config.data, schema)
+    # The documents that rotate through the folds: those without a corpus split of their own.
+    rotating = [d for d in documents if "split" not in d.meta]
+    by_id = {d.id: d for d in rotating}
+    results, gold, predicted, with_gold_entities, majorities = [], [], [], [], Counter()
+    for index, held_out in enumerate(fold_documents(list(by_id), folds)):
         run_dir = output_dir / f"fold-{index}"
-        fold_config = dataclasses.replace(
-            config, data=dataclasses.replace(config.data, dev_documents=dev_ids), output_dir=str(run_dir)
+        data = dataclasses.replace(config.data, dev_documents=[], held_out_documents=held_out)
+        _, dev = split_documents(documents, data)
+        if not dev:
+            raise TrainerError(
+                "cross-validation selects each fold's model on a dev part: add data with a dev split "
+                "(annotations/anercorp_conflict.json) or set data.dev_fraction"
+            )
+        print(f"fold {index}: held out {', '.join(held_out)}; model selection on {len(dev)} dev documents")
+        best = train(dataclasses.replace(config, data=data, output_dir=str(run_dir)), resume=True)
+        predictor = load_predictor(run_dir / "best", batch_size=config.train.batch_size)
+        fold_gold = [by_id[i] for i in held_out]
+        fold_predicted = [predictor.predict_document(d) for d in fold_gold]
+        fold_with_gold = [predictor.predict_document(d, gold_entities=True) for d in fold_gold]
+        scores = score_part(fold_gold, fold_predicted, fold_with_gold, schema, predictor.majority_status, samples)
+        results.append(
+            {
+                "fold": index,
+                "held_out": held_out,
+                "selected_epoch": best.get("epoch"),
+                "dev": {k: v for k, v in best.items() if k in HEADLINE},
+                **scores["headline"],
+            }
         )
-        print(f"fold {index}: dev {', '.join(dev_ids)}")
-        best = train(fold_config, resume=True)  # a finished fold is read back, a half-trained one continues
-        results.append({"fold": index, "dev_documents": dev_ids, **{m: best[m] for m in METRICS}})
-    summary = {
-        metric: {
-            "mean": statistics.mean(r[metric] for r in results),
-            "std": statistics.pstdev(r[metric] for r in results),
-        }
-        for metric in METRICS
+        majorities[predictor.majority_status] += 1
+        gold += fold_gold
+        predicted += fold_predicted
+        with_gold_entities += fold_with_gold
+    # Each fold's majority status comes from its own training data; they agree unless the data are tiny.
+    majority = majorities.most_common(1)[0][0]
+    pooled = score_part(gold, predicted, with_gold_entities, schema, majority, samples)
+    report = {
+        "folds": results,
+        "mean": {m: statistics.mean(r[m] for r in results) for m in HEADLINE},
+        "std": {m: statistics.pstdev(r[m] for r in results) for m in HEADLINE},
+        "pooled": {m: pooled["headline"][m] for m in HEADLINE},
+        "pooled_confidence_intervals_95": pooled["confidence_intervals_95"],
+        "pooled_baselines": pooled["baselines"],
     }
-    report = {"folds": results, "summary": summary}
     write_json_atomic(output_dir / "crossval.json", report)
     write_text_atomic(output_dir / "crossval.md", markdown(report))
     return report
 
 
 def markdown(report: dict) -> str:
-    lines = ["| fold | dev documents | " + " | ".join(METRICS) + " |", "|---|---|" + "---|" * len(METRICS)]
+    header = "| fold | held out | selected epoch | " + " | ".join(HEADLINE) + " |"
+    lines = [header, "|---|---|---|" + "---|" * len(HEADLINE)]
     for result in report["folds"]:
-        scores = " | ".join(f"{result[m]:.3f}" for m in METRICS)
-        lines.append(f"| {result['fold']} | {', '.join(result['dev_documents'])} | {scores} |")
-    summary = " | ".join(f"{s['mean']:.3f} ± {s['std']:.3f}" for s in report["summary"].values())
-    lines.append(f"| **mean ± std** | | {summary} |")
+        scores = " | ".join(f"{result[m]:.3f}" for m in HEADLINE)
+        lines.append(f"| {result['fold']} | {', '.join(result['held_out'])} | {result['selected_epoch']} | {scores} |")
+    mean = " | ".join(f"{report['mean'][m]:.3f} ± {report['std'][m]:.3f}" for m in HEADLINE)
+    lines.append(f"| **mean ± std** | | | {mean} |")
+    pooled = " | ".join(
+        f"{report['pooled'][m]:.3f} [{low:.3f}, {high:.3f}]"
+        for m, (low, high) in ((m, report["pooled_confidence_intervals_95"][m]) for m in HEADLINE)
+    )
+    lines.append(f"| **pooled [95% CI]** | | | {pooled} |")
     return "\n".join(lines) + "\n"

@@ -1,15 +1,21 @@
-"""Training and inference speed of our model against a plain Hugging Face baseline.
+"""Training and inference speed of our model against a plain Hugging Face baseline, and how much of the machine it uses.
 
-Same encoder, same windows of the same data, same batch size, same trainable
-parameters (word embeddings frozen on both sides when the config says so):
+Same encoder, same data, same batch size, same trainable parameters (word
+embeddings frozen on both sides when the config says so):
 
 - training: our loop's step (encoder + entity/status/relation heads, fused
-  AdamW) vs ``AutoModelForTokenClassification`` trained by ``Trainer``;
-- inference: ``Predictor.predict`` (fp32, and int8 with ``quantize``) on whole articles (windows, decoding,
-  statuses, relations) vs ``pipeline("token-classification")`` with the same
-  stride.
+  AdamW) vs ``AutoModelForTokenClassification`` trained by ``Trainer``, on the
+  same windows in the same batches;
+- inference on two workloads, whole articles (the annotated documents) and
+  many short texts (sentences): ``Predictor.predict_documents`` (fp32, and
+  int8) vs ``pipeline("token-classification")`` with the same batch size and
+  stride. Our side also runs the status and relation heads and the
+  constrained decoding;
+- model FLOPs utilization (MFU): the encoder's FLOPs per token times tokens/s,
+  divided by this machine's fp32 matmul peak, measured in the same run.
 
 Each measurement runs in its own process, so its peak memory is its own.
+Quote the ratios, not the absolute numbers: this machine is shared.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from transformers import TrainerCallback
 
 from trainer.config import RunConfig
 
+WORKLOADS = ("articles", "short texts")
+
 
 @dataclass
 class Measurement:
     name: str
     tokens_per_second: float
     peak_memory_mb: float
+    # Tokens the encoder ran over per second, padding and overlaps included (for the MFU).
+    encoder_tokens_per_second: float = 0.0
 
 
 def _peak_mb() -> float:
@@ -60,8 +70,8 @@ def _batches(windows, batch_size: int, steps: int) -> list[list]:
 
 def ours_training(config: RunConfig, steps: int, batch_size: int) -> Measurement:
     from trainer.data.batching import collate
-    from trainer.model import build_model
     from trainer.optimization import make_optimizer
+    from trainer.training import build_model
 
     schema, tokenizer, windows = _training_windows(config)
     model = build_model(config, schema).train()
@@ -76,7 +86,8 @@ def ours_training(config: RunConfig, steps: int, batch_size: int) -> Measurement
         optimizer.step()
         optimizer.zero_grad()
         tokens += int(batch["attention_mask"].sum()) if index else 0
-    return Measurement("ours: train", tokens / (time.perf_counter() - start), _peak_mb())
+    rate = tokens / (time.perf_counter() - start)
+    return Measurement("ours: train", rate, _peak_mb(), rate)
 
 
 class _StepClock(TrainerCallback):
@@ -100,7 +111,7 @@ def baseline_training(config: RunConfig, steps: int, batch_size: int) -> Measure
         TrainingArguments,
     )
 
-    from trainer.model import encoder_settings
+    from trainer.training import encoder_settings
 
     schema, tokenizer, windows = _training_windows(config)
     labels = dict(enumerate(schema.bio_tags))
@@ -138,32 +149,57 @@ def baseline_training(config: RunConfig, steps: int, batch_size: int) -> Measure
     )
     trainer.train()
     tokens = sum(len(w) for batch in batches[1:] for w in batch)
-    return Measurement("baseline: Trainer", tokens / (clock.end - clock.start), _peak_mb())
+    rate = tokens / (clock.end - clock.start)
+    return Measurement("baseline: Trainer", rate, _peak_mb(), rate)
 
 
-def _article_texts(config: RunConfig) -> list[str]:
+def workload_texts(config: RunConfig, workload: str, short_texts: str | None) -> list[str]:
+    """Whole articles: the config's annotated documents. Short texts: one per line of ``short_texts``
+    (a CoNLL file gives its sentences), else the sentences of the annotated documents."""
     from trainer.data.loading import read_documents
+    from trainer.formats.conll import read_conll
     from trainer.schema import load_schema
+    from trainer.text import sentence_starts
 
-    return [d.text for d in read_documents(config.data, load_schema(config.data.schema))]
+    documents = read_documents(config.data, load_schema(config.data.schema))
+    if workload == "articles":
+        return [d.text for d in documents]
+    if short_texts:
+        return [" ".join(word for word, _, _ in sentence) for sentence in read_conll(short_texts)]
+    texts = []
+    for document in documents:
+        starts = sentence_starts(document.text)
+        texts += [document.text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(document.text)], strict=True)]
+    return [text for text in texts if text]
 
 
-def ours_inference(config: RunConfig, model_dir: str, batch_size: int, quantize: bool = False) -> Measurement:
-    from trainer.data.windows import tokenize_document
+def _encoder_tokens(windows_per_text: list[list]) -> int:
+    return sum(len(window) for windows in windows_per_text for window in windows)
+
+
+def ours_inference(
+    config: RunConfig, model_dir: str, batch_size: int, workload: str, short_texts: str | None, quantize: bool = False
+) -> Measurement:
+    from trainer.data.windows import make_windows, tokenize_document
     from trainer.documents import Document
     from trainer.inference.predictor import load_predictor
 
     predictor = load_predictor(model_dir, batch_size=batch_size, quantize=quantize)
-    texts = _article_texts(config)
-    tokens = sum(len(tokenize_document(Document("", t), predictor.tokenizer).input_ids) for t in texts)
-    predictor.predict(texts[:1])
+    texts = workload_texts(config, workload, short_texts)
+    tokenized = [tokenize_document(Document("", t), predictor.tokenizer) for t in texts]
+    tokens = sum(len(t.input_ids) for t in tokenized)
+    windows = [make_windows(t, predictor.tokenizer, predictor.max_length, predictor.stride) for t in tokenized]
+    predictor.predict(texts[:batch_size])
     start = time.perf_counter()
     predictor.predict(texts)
-    name = "ours: predict int8" if quantize else "ours: predict"
-    return Measurement(name, tokens / (time.perf_counter() - start), _peak_mb())
+    seconds = time.perf_counter() - start
+    name = f"ours: predict {'int8' if quantize else 'fp32'}, {workload}"
+    return Measurement(name, tokens / seconds, _peak_mb(), _encoder_tokens(windows) / seconds)
 
 
-def baseline_inference(config: RunConfig, model_dir: str, batch_size: int) -> Measurement:
+def baseline_inference(
+    config: RunConfig, model_dir: str, batch_size: int, workload: str, short_texts: str | None
+) -> Measurement:
     """The same trained encoder and tag head as a plain token-classification model in a pipeline."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
@@ -176,6 +212,7 @@ def baseline_inference(config: RunConfig, model_dir: str, batch_size: int) -> Me
     model.bert.load_state_dict(ours.encoder.state_dict(), strict=False)
     model.classifier.load_state_dict(ours.tag_classifier.state_dict())
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.model_max_length = ours.config.window_length
     tagger = pipeline(
         "token-classification",
         model=model.eval(),
@@ -184,13 +221,50 @@ def baseline_inference(config: RunConfig, model_dir: str, batch_size: int) -> Me
         stride=ours.config.window_stride,
         device=-1 if not torch.cuda.is_available() else 0,
     )
-    tokenizer.model_max_length = ours.config.window_length
-    texts = _article_texts(config)
+    texts = workload_texts(config, workload, short_texts)
     tokens = sum(len(tokenizer(t, add_special_tokens=False, verbose=False)["input_ids"]) for t in texts)
-    tagger(texts[:1], batch_size=batch_size)
+    tagger(texts[:batch_size], batch_size=batch_size)
     start = time.perf_counter()
     tagger(texts, batch_size=batch_size)
-    return Measurement("baseline: pipeline", tokens / (time.perf_counter() - start), _peak_mb())
+    return Measurement(f"baseline: pipeline, {workload}", tokens / (time.perf_counter() - start), _peak_mb())
+
+
+def int8_entity_f1(config: RunConfig, model_dir: str, batch_size: int) -> dict[str, float]:
+    """Entity F1 of fp32 and int8 inference on the config's dev documents (the seeds' dev article)."""
+    from trainer.data.loading import read_documents, split_documents
+    from trainer.evaluation.metrics import entity_scores
+    from trainer.inference.predictor import load_predictor
+    from trainer.schema import load_schema
+
+    schema = load_schema(config.data.schema)
+    _, dev = split_documents(read_documents(config.data, schema), config.data)
+    scores = {}
+    for name, quantize in (("fp32", False), ("int8", True)):
+        predictor = load_predictor(model_dir, batch_size=batch_size, quantize=quantize)
+        scores[name] = entity_scores(dev, list(predictor.predict_documents(dev)), schema)["micro"]["f1"]
+    return scores
+
+
+def matmul_peak(size: int = 1024, repeats: int = 20) -> float:
+    """This machine's fp32 matrix-multiply rate now, in FLOP/s (the best of several timed runs)."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best
+
+
+def encoder_flops_per_token(model_dir: str, sequence: int) -> float:
+    """Forward FLOPs of the encoder per token: 2 per weight of every layer, plus attention over ``sequence``."""
+    from trainer.model import EventExtractorConfig
+
+    encoder = EventExtractorConfig.from_pretrained(model_dir).encoder_config()
+    hidden, layers = encoder.hidden_size, encoder.num_hidden_layers
+    per_layer = 2 * (4 * hidden * hidden + 2 * hidden * encoder.intermediate_size) + 4 * sequence * hidden
+    return layers * per_layer
 
 
 def _run(function, *args) -> Measurement:
@@ -206,32 +280,66 @@ def machine() -> str:
     )
 
 
-def benchmark_speed(config: RunConfig, model_dir: str, steps: int, batch_size: int) -> list[Measurement]:
-    return [
+@dataclass
+class SpeedReport:
+    measurements: dict[str, Measurement]
+    matmul_peak: float
+    flops_per_token: float
+    int8_f1: dict[str, float]
+
+
+def benchmark_speed(
+    config: RunConfig, model_dir: str, steps: int, batch_size: int, short_texts: str | None = None
+) -> SpeedReport:
+    measured = [
         _run(ours_training, config, steps, batch_size),
         _run(baseline_training, config, steps, batch_size),
-        _run(ours_inference, config, model_dir, batch_size),
-        _run(baseline_inference, config, model_dir, batch_size),
-        _run(ours_inference, config, model_dir, batch_size, True),
     ]
+    for workload in WORKLOADS:
+        measured += [
+            _run(ours_inference, config, model_dir, batch_size, workload, short_texts),
+            _run(baseline_inference, config, model_dir, batch_size, workload, short_texts),
+            _run(ours_inference, config, model_dir, batch_size, workload, short_texts, True),
+        ]
+    return SpeedReport(
+        {m.name: m for m in measured},
+        matmul_peak(),
+        encoder_flops_per_token(model_dir, config.data.max_length),
+        _run(int8_entity_f1, config, model_dir, batch_size),
+    )
 
 
-def format_speed(measurements: list[Measurement], config: RunConfig, steps: int, batch_size: int) -> str:
-    ours_train, base_train, ours_infer, base_infer, ours_int8 = measurements
+def format_speed(report: SpeedReport, config: RunConfig, steps: int, batch_size: int) -> str:
+    m = report.measurements
+    rate = {name: measurement.tokens_per_second for name, measurement in m.items()}
+
+    def mfu(measurement: Measurement, training: bool) -> float:
+        flops = report.flops_per_token * (3 if training else 1)  # backward: twice the forward
+        return measurement.encoder_tokens_per_second * flops / report.matmul_peak
+
     lines = [
-        f"machine: {machine()}",
+        f"machine: {machine()}; fp32 matmul peak measured now: {report.matmul_peak / 1e9:.0f} GFLOP/s",
         f"encoder {config.model.encoder}, data {', '.join(config.data.annotations)}, windows of "
         f"{config.data.max_length} tokens, batch size {batch_size}, {steps} timed training steps",
         "",
-    ]
-    lines += [
-        f"{m.name:<20} {m.tokens_per_second:10.0f} tokens/s   peak memory {m.peak_memory_mb:8.0f} MB"
-        for m in measurements
-    ]
-    lines += [
+        *(
+            f"{name:<38} {x.tokens_per_second:9.0f} tokens/s   peak memory {x.peak_memory_mb:6.0f} MB"
+            for name, x in m.items()
+        ),
         "",
-        f"training speed ratio (ours / Trainer):   {ours_train.tokens_per_second / base_train.tokens_per_second:.2f}",
-        f"inference speed ratio (ours / pipeline): {ours_infer.tokens_per_second / base_infer.tokens_per_second:.2f}",
-        f"int8 speed-up of our inference:         {ours_int8.tokens_per_second / ours_infer.tokens_per_second:.2f}",
+        f"training speed ratio (ours / Trainer):                 {rate['ours: train'] / rate['baseline: Trainer']:.2f}",
+    ]
+    for workload in WORKLOADS:
+        fp32, int8 = rate[f"ours: predict fp32, {workload}"], rate[f"ours: predict int8, {workload}"]
+        pipeline = rate[f"baseline: pipeline, {workload}"]
+        lines += [
+            f"inference speed ratio, {workload} (ours / pipeline): {fp32 / pipeline:.2f}",
+            f"int8 speed-up, {workload} (int8 / fp32):             {int8 / fp32:.2f}",
+        ]
+    lines += [
+        f"model FLOPs utilization, training:                    {mfu(m['ours: train'], True):.2f}",
+        f"model FLOPs utilization, inference (articles, fp32):  {mfu(m['ours: predict fp32, articles'], False):.2f}",
+        f"entity F1 on the dev documents, fp32 / int8:          {report.int8_f1['fp32']:.4f} / "
+        f"{report.int8_f1['int8']:.4f}",
     ]
     return "\n".join(lines)

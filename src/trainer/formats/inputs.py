@@ -8,7 +8,7 @@ Files are read lazily, one after the other, JSONL line by line.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,10 @@ from trainer.formats.labelstudio import TEXT_NAME, import_task
 SUFFIXES = (".txt", ".jsonl", ".json")
 
 
-def iter_tasks(paths: Iterable[str | Path], with_annotations: bool = True) -> Iterator[dict[str, Any]]:
-    """Label Studio import tasks (``data`` + optional annotations/predictions) from files and folders.
+def iter_tasks(
+    paths: Iterable[str | Path], with_annotations: bool = True, on_bad: Callable[[str], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Label Studio import tasks (``data`` + optional annotations/predictions) from files and folders, lazily.
 
     - ``X.txt``: one task, the exact file text, ``article`` = file stem;
     - a folder: every ``*.txt`` in it (sorted, recursive);
@@ -29,6 +31,8 @@ def iter_tasks(paths: Iterable[str | Path], with_annotations: bool = True) -> It
     - ``.json``: a list of tasks (a Label Studio export: ``data`` + ``annotations``) or of
       objects with ``text``. Annotations (and full predictions) are kept when ``with_annotations``;
       ids, users and timestamps are dropped, region ids inside results are kept.
+
+    A bad JSONL line is an error naming its file and line, or, with ``on_bad``, reported to it and skipped.
     """
     for path in map(Path, paths):
         if path.is_dir():
@@ -41,7 +45,7 @@ def iter_tasks(paths: Iterable[str | Path], with_annotations: bool = True) -> It
         elif path.suffix == ".txt":
             yield _text_task(path)
         elif path.suffix == ".jsonl":
-            yield from (_record_task(record, f"{path}:{number}") for number, record in read_jsonl(path))
+            yield from _jsonl_tasks(path, on_bad)
         elif path.suffix == ".json":
             yield from _json_tasks(path, with_annotations)
         else:
@@ -52,15 +56,25 @@ def tasks_from_paths(paths: Iterable[str | Path], with_annotations: bool = True)
     return list(iter_tasks(paths, with_annotations))
 
 
-def iter_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    """The texts of :func:`iter_tasks` as documents (annotations ignored), ids from ``article`` or order."""
-    for index, task in enumerate(iter_tasks(paths, with_annotations=False)):
+def iter_documents(paths: Iterable[str | Path], on_bad: Callable[[str], None] | None = None) -> Iterator[Document]:
+    """The texts of :func:`iter_tasks` as documents (annotations ignored), ids from ``article`` or position."""
+    for position, task in enumerate(iter_tasks(paths, with_annotations=False, on_bad=on_bad)):
         data = task["data"]
-        yield Document(id=str(data.get("article", index)), text=data[TEXT_NAME], meta={"data": data})
+        yield Document(id=str(data.get("article", position)), text=data[TEXT_NAME], meta={"data": data})
 
 
 def documents_from_paths(paths: Iterable[str | Path]) -> list[Document]:
     return list(iter_documents(paths))
+
+
+def _jsonl_tasks(path: Path, on_bad: Callable[[str], None] | None) -> Iterator[dict[str, Any]]:
+    for number, record in read_jsonl(path, on_bad):
+        try:
+            yield _record_task(record, f"{path}:{number}")
+        except InputError as error:
+            if on_bad is None:
+                raise
+            on_bad(str(error))
 
 
 def _text_task(path: Path) -> dict[str, Any]:

@@ -8,7 +8,7 @@ exact text: entities (with scores and statuses), relations and event records.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,25 @@ from trainer.events.records import build_events
 from trainer.schema import Schema
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, object) for every non-empty line, read lazily; a malformed line is an error naming it."""
+def read_jsonl(path: str | Path, on_bad: Callable[[str], None] | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, object) for every non-empty line, read lazily.
+
+    A line that is not JSON is an error naming it, or, with ``on_bad``, reported to it and skipped.
+    """
     path = Path(path)
     with open(path, encoding="utf-8") as file:
         for number, line in enumerate(file, start=1):
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
+                record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise InputError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+                message = f"{path}:{number}: not valid JSON ({error.msg})"
+                if on_bad is None:
+                    raise InputError(message) from None
+                on_bad(message)
+                continue
+            yield number, record
 
 
 def prediction_record(document: Document, schema: Schema) -> dict[str, Any]:

@@ -9,8 +9,10 @@ in the window where the span (or pair) sits most centrally.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,15 @@ import torch
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from trainer.data.batching import pad_inputs
-from trainer.data.windows import Window, candidate_pairs, entity_token_span, make_windows, tokenize_document
+from trainer.data.windows import (
+    MAX_MARKED_LENGTH,
+    Window,
+    candidate_pairs,
+    entity_token_span,
+    make_windows,
+    marked_sequence,
+    tokenize_document,
+)
 from trainer.documents import Document, Entity, Relation
 from trainer.errors import MissingFileError
 from trainer.events.records import build_events
@@ -26,7 +36,7 @@ from trainer.inference.decoding import central_window, snap_to_words, tag_spans,
 from trainer.model import EventExtractor
 from trainer.text import SentenceIndex
 
-RELATION_THRESHOLD = 0.5
+DEFAULT_RELATION_THRESHOLD = 0.5
 
 
 @dataclass
@@ -51,6 +61,7 @@ class Predictor:
         max_length: int | None = None,
         stride: int | None = None,
         batch_size: int = 8,
+        documents_per_chunk: int = 64,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -58,46 +69,94 @@ class Predictor:
         self.max_length = max_length or model.config.window_length
         self.stride = model.config.window_stride if stride is None else stride
         self.batch_size = batch_size
+        self.documents_per_chunk = documents_per_chunk
 
-    @torch.inference_mode()
-    def predict_document(self, document: Document, gold_entities: bool = False) -> Document:
+    def relation_threshold(self, relation: str) -> float:
+        """The probability from which a candidate pair of this type is predicted as a relation."""
+        return self.model.config.relation_thresholds.get(relation, DEFAULT_RELATION_THRESHOLD)
+
+    @property
+    def majority_status(self) -> str | None:
+        """The status most frequent in the training data (the majority-class baseline), if recorded."""
+        counts = self.model.config.training_status_counts
+        return max(counts, key=counts.get) if counts else None
+
+    def predict_document(
+        self, document: Document, gold_entities: bool = False, all_candidates: bool = False
+    ) -> Document:
         """Predicted annotation of ``document.text``.
 
         With ``gold_entities`` the document's own entities are kept and only
         statuses and relations are predicted (to score the relation head alone).
+        With ``all_candidates`` every candidate pair comes back as a relation
+        with its probability, whatever the thresholds (to tune them).
+        """
+        return next(self.predict_documents([document], gold_entities, all_candidates))
+
+    @torch.inference_mode()
+    def predict_documents(
+        self, documents: Iterable[Document], gold_entities: bool = False, all_candidates: bool = False
+    ) -> Iterator[Document]:
+        """Predicted documents, in input order, read lazily ``documents_per_chunk`` at a time.
+
+        The windows of all documents of a chunk go through the encoder together, in batches of
+        windows of similar length (little padding: many short texts run as fast as few long ones).
         """
         self.model.eval()
-        tokenized = tokenize_document(document, self.tokenizer)
-        encoded = self._encode(make_windows(tokenized, self.tokenizer, self.max_length, self.stride))
-        if gold_entities:
-            entities = [Entity(e.id, e.start, e.end, e.label, e.text) for e in document.entities]
-        else:
-            entities = self._decode_entities(document.text, tokenized.offsets, encoded)
-        spans = {e.id: entity_token_span(tokenized.offsets, e) for e in entities}
-        entities = [e for e in entities if spans[e.id] is not None]
-        entities = self._predict_statuses(entities, spans, encoded)
-        relations = self._predict_relations(document.text, entities, spans, encoded)
-        return Document(document.id, document.text, entities, relations, dict(document.meta))
+        for chunk in _chunks(documents, self.documents_per_chunk):
+            tokenized = [tokenize_document(document, self.tokenizer) for document in chunk]
+            windows = [make_windows(t, self.tokenizer, self.max_length, self.stride) for t in tokenized]
+            encoded = self._encode(windows)
+            for document, tokens, states in zip(chunk, tokenized, encoded, strict=True):
+                yield self._predict_encoded(document, tokens.offsets, states, gold_entities, all_candidates)
 
     def predict(self, texts: list[str]) -> list[Document]:
         """Predicted documents (entities with scores and statuses, relations) for raw article texts."""
-        return [self.predict_document(Document(id=str(i), text=text)) for i, text in enumerate(texts)]
+        return list(self.predict_documents(Document(id=str(i), text=text) for i, text in enumerate(texts)))
 
     def events(self, document: Document) -> list[dict]:
         return build_events(document, self.schema)
 
-    def _encode(self, windows: list[Window]) -> EncodedDocument:
+    def _predict_encoded(
+        self, document: Document, offsets, encoded: EncodedDocument, gold_entities: bool, all_candidates: bool
+    ) -> Document:
+        if gold_entities:
+            entities = [Entity(e.id, e.start, e.end, e.label, e.text) for e in document.entities]
+        else:
+            entities = self._decode_entities(document.text, offsets, encoded)
+        spans = {e.id: entity_token_span(offsets, e) for e in entities}
+        entities = [e for e in entities if spans[e.id] is not None]
+        entities = self._predict_statuses(entities, spans, encoded)
+        relations = self._predict_relations(document.text, entities, spans, encoded, all_candidates)
+        return Document(document.id, document.text, entities, relations, dict(document.meta))
+
+    def _encode(self, windows: list[list[Window]]) -> list[EncodedDocument]:
+        """Encoder states and tag log-probabilities of every window of several documents.
+
+        Windows are sorted by length (ties: document order) and batched across documents.
+        """
         device = self.model.device
-        hidden, log_probs = [], []
-        for start in range(0, len(windows), self.batch_size):
-            chunk = windows[start : start + self.batch_size]
+        flat = [(d, w) for d, document_windows in enumerate(windows) for w in range(len(document_windows))]
+        flat.sort(key=lambda item: len(windows[item[0]][item[1]]))
+        hidden: dict[tuple[int, int], torch.Tensor] = {}
+        log_probs: dict[tuple[int, int], np.ndarray] = {}
+        for start in range(0, len(flat), self.batch_size):
+            keys = flat[start : start + self.batch_size]
+            chunk = [windows[d][w] for d, w in keys]
             batch = pad_inputs(chunk, self.tokenizer.pad_token_id)
             states = self.model.encode(batch["input_ids"].to(device), batch["attention_mask"].to(device))
-            scores = torch.log_softmax(self.model.tag_logits(states).float(), dim=-1)
-            for row, window in enumerate(chunk):
-                hidden.append(states[row, : len(window)])
-                log_probs.append(scores[row, : len(window)].cpu().numpy())
-        return EncodedDocument(windows, hidden, log_probs)
+            scores = torch.log_softmax(self.model.tag_logits(states).float(), dim=-1).cpu().numpy()
+            for row, (key, window) in enumerate(zip(keys, chunk, strict=True)):
+                hidden[key] = states[row, : len(window)]
+                log_probs[key] = scores[row, : len(window)]
+        return [
+            EncodedDocument(
+                document_windows,
+                [hidden[d, w] for w in range(len(document_windows))],
+                [log_probs[d, w] for w in range(len(document_windows))],
+            )
+            for d, document_windows in enumerate(windows)
+        ]
 
     def _decode_entities(self, text: str, offsets, encoded: EncodedDocument) -> list[Entity]:
         ranges = encoded.ranges
@@ -142,6 +201,29 @@ class Predictor:
         local = torch.tensor([[s - offset, e - offset] for s, e in token_spans], device=self.model.device)
         return self.model.span_representations(encoded.hidden[window_index].unsqueeze(0), local.unsqueeze(0))[0], local
 
+    def _marker_reprs(
+        self, encoded: EncodedDocument, window_index: int, members: list[Entity], spans
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The members read at their start markers in a second pass over the marked window, and their local spans.
+
+        None when the marked window would not fit the encoder's positions.
+        """
+        offset = encoded.ranges[window_index][0] - 1
+        local = [(spans[e.id][0] - offset, spans[e.id][1] - offset) for e in members]
+        labels = [self.schema.entity_labels.index(e.label) for e in members]
+        window = encoded.windows[window_index]
+        ids, types, positions = marked_sequence(window.input_ids, local, labels, self.tokenizer.pad_token_id)
+        if len(ids) > MAX_MARKED_LENGTH:
+            return None
+        device = self.model.device
+        reprs = self.model.marker_representations(
+            torch.tensor([ids], device=device),
+            torch.tensor([types], device=device),
+            torch.ones(1, len(ids), dtype=torch.long, device=device),
+            torch.tensor([positions], device=device),
+        )[0]
+        return reprs, torch.tensor(local, device=device)
+
     def _predict_statuses(self, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Entity]:
         """One status-head call per window, over the entities of the status label read in that window."""
         if self.schema.status is None:
@@ -155,12 +237,17 @@ class Predictor:
             if window < 0:  # longer than a window: no context to read a status from
                 statuses.update({entity.id: self.schema.status_values[0] for entity in group})
                 continue
-            reprs, _ = self._span_reprs(encoded, window, [spans[entity.id] for entity in group])
-            best = self.model.status_logits(reprs).argmax(dim=-1).tolist()
+            reprs, local = self._span_reprs(encoded, window, [spans[entity.id] for entity in group])
+            hidden = encoded.hidden[window].unsqueeze(0)
+            length = torch.tensor([hidden.size(1)], device=self.model.device)
+            logits = self.model.status_logits(reprs.unsqueeze(0), hidden, local.unsqueeze(0), length)[0]
+            best = logits.argmax(dim=-1).tolist()
             statuses.update({entity.id: self.schema.status_values[b] for entity, b in zip(group, best, strict=True)})
         return [replace(entity, status=statuses.get(entity.id)) for entity in entities]
 
-    def _predict_relations(self, text: str, entities: list[Entity], spans, encoded: EncodedDocument) -> list[Relation]:
+    def _predict_relations(
+        self, text: str, entities: list[Entity], spans, encoded: EncodedDocument, all_candidates: bool = False
+    ) -> list[Relation]:
         """One relation-head call per window, over the candidate pairs read in that window."""
         if not self.schema.relations:
             return []
@@ -172,20 +259,34 @@ class Predictor:
                 by_window[window].append((head, tail, type_index))
         found = []
         for window, pairs in by_window.items():
-            members = sorted({index for head, tail, _ in pairs for index in (head, tail)})
+            if self.model.marker_embedding is None:
+                members = sorted({index for head, tail, _ in pairs for index in (head, tail)})
+                reprs, local = self._span_reprs(encoded, window, [spans[entities[i].id] for i in members])
+            else:  # every entity whole in the window is marked, as in training
+                start, end = encoded.ranges[window]
+                members = [i for i, e in enumerate(entities) if start <= spans[e.id][0] and spans[e.id][1] < end]
+                marked = self._marker_reprs(encoded, window, [entities[i] for i in members], spans)
+                if marked is None:  # too many entities to mark within the encoder's positions, as in training
+                    continue
+                reprs, local = marked
             slot = {index: position for position, index in enumerate(members)}
-            reprs, local = self._span_reprs(encoded, window, [spans[entities[index].id] for index in members])
             device = self.model.device
             pair_slots = torch.tensor([[[slot[head], slot[tail]] for head, tail, _ in pairs]], device=device)
             types = torch.tensor([[type_index for _, _, type_index in pairs]], device=device)
             logits = self.model.relation_logits(reprs.unsqueeze(0), local.unsqueeze(0), pair_slots, types)[0]
             for (head, tail, type_index), probability in zip(pairs, torch.sigmoid(logits).tolist(), strict=True):
-                if probability >= RELATION_THRESHOLD:
+                if all_candidates or probability >= self.relation_threshold(self.schema.relation_names[type_index]):
                     found.append((head, tail, type_index, probability))
         return [
             Relation(entities[head].id, entities[tail].id, self.schema.relation_names[t], round(probability, 4))
             for head, tail, t, probability in sorted(found)
         ]
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def load_predictor(
