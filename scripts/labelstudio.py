@@ -1,9 +1,11 @@
-"""Annotate in a local Label Studio: serve, create the project, import, pre-annotate, export.
+"""Annotate in a local Label Studio: serve, create the project, import, pre-annotate, train from the UI, export.
 
     python scripts/labelstudio.py serve                      # foreground; Ctrl-C stops it
-    python scripts/labelstudio.py init                       # project from the schema
+    python scripts/labelstudio.py backend --model models/runs/default/best   # the model as ML backend (port 9090)
+    python scripts/labelstudio.py init --ml-backend http://127.0.0.1:9090    # project from the schema, backend on
     python scripts/labelstudio.py import seeds/              # .txt, folders, .jsonl, Label Studio .json
-    python scripts/labelstudio.py preannotate --model models/runs/X
+    python scripts/labelstudio.py preannotate --model models/runs/X   # or: predictions in one batch, no backend
+    python scripts/labelstudio.py next --count 10            # the least confident unannotated tasks
     python scripts/labelstudio.py export --output annotations/gold.json
 
 The server URL and API token come from --url / --api-key, else LABEL_STUDIO_URL
@@ -20,16 +22,20 @@ import sys
 from pathlib import Path
 
 from trainer import cli
+from trainer.config import load_config
 from trainer.labelstudio.client import (
     ExportValidationError,
     LabelStudioClientError,
-    connect,
+    connect_backend,
     export_project,
     find_project,
     import_tasks,
     init_project,
+    least_confident,
     preannotate_project,
+    project_tasks,
 )
+from trainer.labelstudio.client import connect as connect_client
 from trainer.labelstudio.server import (
     CREDENTIALS_FILE,
     DEFAULT_DATA_DIR,
@@ -61,7 +67,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace):
-    return connect(args.url, args.api_key or default_api_key())
+    return connect_client(args.url, args.api_key or default_api_key())
 
 
 def _project_id(client, args: argparse.Namespace, schema, create: bool = False) -> int:
@@ -78,9 +84,55 @@ def _project_id(client, args: argparse.Namespace, schema, create: bool = False) 
 
 def init(args: argparse.Namespace) -> int:
     schema = load_schema(args.schema)
-    ref = init_project(_client(args), args.title or schema.name, schema)
+    client = _client(args)
+    ref = init_project(client, args.title or schema.name, schema)
     state = "created" if ref.created else "labeling config updated" if ref.config_updated else "found"
     print(f"project {ref.id} {ref.title!r}: {state} ({args.url}/projects/{ref.id})")
+    if args.ml_backend:
+        _connect(client, ref.id, args)
+    return 0
+
+
+def connect(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    client = _client(args)
+    _connect(client, _project_id(client, args, schema), args)
+    return 0
+
+
+def _connect(client, project_id: int, args: argparse.Namespace) -> None:
+    backend = connect_backend(client, project_id, args.ml_backend, args.backend_title)
+    print(
+        f"project {project_id}: ML backend {backend.url} connected ({backend.title!r}, model version "
+        f"{backend.model_version!r}); opened tasks are pre-annotated, 'Start training' retrains it"
+    )
+
+
+def backend(args: argparse.Namespace) -> int:
+    from trainer.labelstudio.backend import Backend, serve_backend
+
+    config = load_config(args.config, args.overrides)
+    model = Backend(args.model, config, args.work_dir, train_on_annotations=args.train_on_annotations)
+    server = serve_backend(model, args.host, args.port)
+    print(f"ML backend for {args.model} (model version {model.served.version!r}) at http://{args.host}:{args.port}")
+    print(f"connect it: python scripts/labelstudio.py connect --ml-backend http://{args.host}:{args.port}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def next_(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    client = _client(args)
+    project_id = _project_id(client, args, schema)
+    tasks = least_confident(project_tasks(client, project_id), args.count, args.model_version)
+    if not tasks:
+        print(f"project {project_id}: no unannotated task with a prediction (pre-annotate or connect a backend first)")
+    for task in tasks:
+        version, score = min(task.scores.items(), key=lambda item: item[1])
+        print(f"task {task.id}\tscore {score:.4f}\t{version}\t{args.url}/projects/{project_id}/data?task={task.id}")
     return 0
 
 
@@ -151,9 +203,36 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     command.set_defaults(run=serve)
 
-    command = commands.add_parser("init", parents=[client_options], help="create or find the project")
+    backend_options = argparse.ArgumentParser(add_help=False)
+    backend_options.add_argument("--backend-title", default="conflict-events", help="the backend's name in the project")
+
+    command = commands.add_parser("init", parents=[client_options, backend_options], help="create or find the project")
     command.add_argument("--title", help="project title (default: the schema name)")
+    command.add_argument("--ml-backend", metavar="URL", help="also connect this ML backend (see `backend`)")
     command.set_defaults(run=init)
+
+    command = commands.add_parser(
+        "connect", parents=[client_options, project_options, backend_options], help="connect an ML backend"
+    )
+    command.add_argument("--ml-backend", metavar="URL", required=True, help="e.g. http://127.0.0.1:9090")
+    command.set_defaults(run=connect)
+
+    command = commands.add_parser("backend", help="serve a trained model as Label Studio's ML backend")
+    command.add_argument("--model", required=True, type=Path, help="trained model directory to serve first")
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    command.add_argument("--port", type=int, default=9090)
+    command.add_argument("--config", default="configs/default.yaml", help="run config of trainings from the UI")
+    command.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    command.add_argument("--work-dir", type=Path, default=Path(".labelstudio/backend"), help="exports and runs")
+    command.add_argument(
+        "--train-on-annotations", action="store_true", help="also retrain when annotations are created or updated"
+    )
+    command.set_defaults(run=backend)
+
+    command = commands.add_parser("next", parents=[client_options, project_options], help="least confident tasks")
+    command.add_argument("--count", type=int, default=10)
+    command.add_argument("--model-version", help="rank by this model version's predictions (default: any)")
+    command.set_defaults(run=next_)
 
     command = commands.add_parser("import", parents=[client_options, project_options], help="import tasks")
     command.add_argument("paths", nargs="+", type=Path, help=".txt files, folders of .txt, .jsonl, .json exports")

@@ -9,8 +9,6 @@ and stops its whole process group at the end. Later runs start it in seconds.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,7 +33,6 @@ from trainer.labelstudio.client import (
     snapshot_export,
 )
 from trainer.labelstudio.server import (
-    Credentials,
     LabelStudioError,
     LabelStudioServer,
     free_port,
@@ -56,40 +53,6 @@ def gold(gold_path, schema) -> list[Document]:
     assert not report.errors, "\n".join(map(str, report.errors))
     assert report.documents
     return report.documents
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real Label Studio on a free loopback port with its own data dir; stopped (process group) at the end."""
-    data_dir = tmp_path_factory.mktemp("labelstudio-data")
-    last_error = None
-    for _ in range(3):  # a free port can be taken between picking and binding: retry
-        instance = LabelStudioServer(port=free_port(), data_dir=data_dir, credentials=Credentials.generate())
-        try:
-            instance.start()
-            break
-        except LabelStudioError as error:
-            if "port" not in str(error):
-                raise
-            last_error = error
-    else:
-        raise last_error
-    print(f"Label Studio ready in {instance.startup_seconds:.1f} s at {instance.url} (log {instance.log_path})")
-    yield instance
-    instance.stop()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return connect(server.url, server.api_key)
-
-
-@pytest.fixture(scope="module")
-def cli(server):
-    """Runs scripts/labelstudio.py against the test server (URL and token from the environment)."""
-    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
-    script = [sys.executable, str(REPO_ROOT / "scripts" / "labelstudio.py")]
-    return lambda *args: subprocess.run([*script, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def _new_project(client, schema, title: str) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,23 @@ from trainer.validation import AnnotationError, Problem, ValidationReport, valid
 
 TEXT_NAME = "text"
 LABELS_NAME = "label"
+
+
+@dataclass(frozen=True)
+class ControlNames:
+    """The names results refer to: the Labels control, the Text object, its data field, the status Choices.
+
+    The defaults are the ones :mod:`trainer.labelstudio.labeling_config` generates; a project with its
+    own config has its names read from it (:func:`trainer.labelstudio.labeling_config.control_names`).
+    """
+
+    labels: str = LABELS_NAME
+    text: str = TEXT_NAME
+    data_field: str = TEXT_NAME
+    status: str | None = None  # None: the schema's status name
+
+
+GENERATED_NAMES = ControlNames()
 # What an imported task keeps of an exported one (ids, users and timestamps are the server's own).
 ANNOTATION_KEYS = ("result", "was_cancelled", "ground_truth", "lead_time")
 PREDICTION_KEYS = ("result", "score", "model_version")
@@ -239,7 +257,7 @@ class _TaskReader:
 # -- writing -----------------------------------------------------------------------------
 
 
-def document_results(document: Document, schema: Schema) -> list[dict[str, Any]]:
+def document_results(document: Document, schema: Schema, names: ControlNames = GENERATED_NAMES) -> list[dict[str, Any]]:
     """Span results, per-region status choices and relation results, as Label Studio stores them."""
     results: list[dict[str, Any]] = []
     for entity in document.entities:
@@ -247,8 +265,8 @@ def document_results(document: Document, schema: Schema) -> list[dict[str, Any]]
         results.append(
             {
                 "id": entity.id,
-                "from_name": LABELS_NAME,
-                "to_name": TEXT_NAME,
+                "from_name": names.labels,
+                "to_name": names.text,
                 "type": "labels",
                 "origin": "manual",
                 "value": {**span_value, "labels": [entity.label]},
@@ -259,8 +277,8 @@ def document_results(document: Document, schema: Schema) -> list[dict[str, Any]]
             results.append(
                 {
                     "id": entity.id,
-                    "from_name": schema.status.name,
-                    "to_name": TEXT_NAME,
+                    "from_name": names.status or schema.status.name,
+                    "to_name": names.text,
                     "type": "choices",
                     "origin": "manual",
                     "value": {**span_value, "choices": [entity.status]},
@@ -306,14 +324,25 @@ def task_from_document(document: Document, task_id: int, schema: Schema, meta: d
 
 
 def prediction_score(document: Document) -> float | None:
-    """The mean entity score of a predicted document (None when no entity has a score)."""
+    """How sure the model is of a predicted document, from 0 (not at all) to 1.
+
+    The lower of the mean token margin (the probability of each token's best tag minus its second
+    best, averaged) and the lowest relation margin (how far the least clear candidate pair is from its
+    threshold), as the predictor records them; else the mean entity score. Label Studio orders tasks
+    by it: the least confident first is uncertainty sampling.
+    """
+    confidence = document.meta.get("confidence")
+    if confidence:
+        return min(confidence.values())
     scores = [entity.score for entity in document.entities if entity.score is not None]
     return sum(scores) / len(scores) if scores else None
 
 
-def prediction_from_document(document: Document, schema: Schema, model_version: str) -> dict[str, Any]:
-    """A Label Studio prediction: the results, the model version and the mean entity score."""
-    prediction: dict[str, Any] = {"result": document_results(document, schema), "model_version": model_version}
+def prediction_from_document(
+    document: Document, schema: Schema, model_version: str, names: ControlNames = GENERATED_NAMES
+) -> dict[str, Any]:
+    """A Label Studio prediction: the results, the model version and the task-level confidence score."""
+    prediction: dict[str, Any] = {"result": document_results(document, schema, names), "model_version": model_version}
     score = prediction_score(document)
     if score is not None:
         prediction["score"] = score

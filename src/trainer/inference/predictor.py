@@ -120,15 +120,17 @@ class Predictor:
     def _predict_encoded(
         self, document: Document, offsets, encoded: EncodedDocument, gold_entities: bool, all_candidates: bool
     ) -> Document:
+        log_probs = self._merged_log_probs(encoded)
         if gold_entities:
             entities = [Entity(e.id, e.start, e.end, e.label, e.text) for e in document.entities]
         else:
-            entities = self._decode_entities(document.text, offsets, encoded)
+            entities = self._decode_entities(document.text, offsets, log_probs)
         spans = {e.id: entity_token_span(offsets, e) for e in entities}
         entities = [e for e in entities if spans[e.id] is not None]
         entities = self._predict_statuses(entities, spans, encoded)
-        relations = self._predict_relations(document.text, entities, spans, encoded, all_candidates)
-        return Document(document.id, document.text, entities, relations, dict(document.meta))
+        relations, relation_margin = self._predict_relations(document.text, entities, spans, encoded, all_candidates)
+        confidence = {"token_margin": _mean_margin(log_probs), "relation_margin": relation_margin}
+        return Document(document.id, document.text, entities, relations, {**document.meta, "confidence": confidence})
 
     def _encode(self, windows: list[list[Window]]) -> list[EncodedDocument]:
         """Encoder states and tag log-probabilities of every window of several documents.
@@ -158,13 +160,17 @@ class Predictor:
             for d, document_windows in enumerate(windows)
         ]
 
-    def _decode_entities(self, text: str, offsets, encoded: EncodedDocument) -> list[Entity]:
+    def _merged_log_probs(self, encoded: EncodedDocument) -> np.ndarray:
+        """(tokens, tags) for the whole document: each token read in the window where it is most central."""
         ranges = encoded.ranges
         num_tokens = ranges[-1][1] if ranges else 0
         merged = np.zeros((num_tokens, len(self.schema.bio_tags)), dtype=np.float32)
         for position in range(num_tokens):
             index = central_window(position, ranges)
             merged[position] = encoded.log_probs[index][position - ranges[index][0] + 1]
+        return merged
+
+    def _decode_entities(self, text: str, offsets, merged: np.ndarray) -> list[Entity]:
         path = viterbi(merged, self.schema.bio_tags)
         entities: list[Entity] = []
         for first, last, label in tag_spans(path, self.schema):
@@ -247,17 +253,21 @@ class Predictor:
 
     def _predict_relations(
         self, text: str, entities: list[Entity], spans, encoded: EncodedDocument, all_candidates: bool = False
-    ) -> list[Relation]:
-        """One relation-head call per window, over the candidate pairs read in that window."""
+    ) -> tuple[list[Relation], float]:
+        """One relation-head call per window, over the candidate pairs read in that window.
+
+        Also returns the lowest relation margin: how far the least clear candidate's probability is from
+        its type's threshold, relative to the farthest it could be (1.0 without candidates).
+        """
         if not self.schema.relations:
-            return []
+            return [], 1.0
         by_window: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for head, tail, type_index in candidate_pairs(entities, self.schema, SentenceIndex(text)):
             (head_first, head_last), (tail_first, tail_last) = spans[entities[head].id], spans[entities[tail].id]
             window = self._window_holding(min(head_first, tail_first), max(head_last, tail_last), encoded)
             if window >= 0:  # a pair that never fits in one window has no context for the head
                 by_window[window].append((head, tail, type_index))
-        found = []
+        found, margin = [], 1.0
         for window, pairs in by_window.items():
             if self.model.marker_embedding is None:
                 members = sorted({index for head, tail, _ in pairs for index in (head, tail)})
@@ -275,12 +285,23 @@ class Predictor:
             types = torch.tensor([[type_index for _, _, type_index in pairs]], device=device)
             logits = self.model.relation_logits(reprs.unsqueeze(0), local.unsqueeze(0), pair_slots, types)[0]
             for (head, tail, type_index), probability in zip(pairs, torch.sigmoid(logits).tolist(), strict=True):
-                if all_candidates or probability >= self.relation_threshold(self.schema.relation_names[type_index]):
+                threshold = self.relation_threshold(self.schema.relation_names[type_index])
+                margin = min(margin, abs(probability - threshold) / max(threshold, 1 - threshold))
+                if all_candidates or probability >= threshold:
                     found.append((head, tail, type_index, probability))
-        return [
+        relations = [
             Relation(entities[head].id, entities[tail].id, self.schema.relation_names[t], round(probability, 4))
             for head, tail, t, probability in sorted(found)
         ]
+        return relations, round(margin, 4)
+
+
+def _mean_margin(log_probs: np.ndarray) -> float:
+    """The mean over tokens of the best tag's probability minus the second best's (1.0 for no tokens)."""
+    if len(log_probs) == 0:
+        return 1.0
+    top_two = np.sort(np.exp(log_probs), axis=1)[:, -2:]
+    return round(float((top_two[:, 1] - top_two[:, 0]).mean()), 4)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -241,20 +241,63 @@ class ProjectTask:
     text: str
     data: dict[str, Any]
     model_versions: set[str] = field(default_factory=set)
+    annotations: int = 0
+    # The lowest prediction score per model version (the task-level confidence of each model).
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def project_tasks(client: LabelStudio, project_id: int) -> list[ProjectTask]:
-    """Every task of a project with its text and the model versions it already has predictions from."""
+    """Every task of a project with its text, its annotation count, and its predictions' versions and scores."""
     tasks = []
     for task in client.tasks.list(project=project_id, fields="all", page_size=100):
         data = dict(task.data or {})
-        versions = {
-            getattr(prediction, "model_version", None)
-            or (prediction.get("model_version") if isinstance(prediction, dict) else None)
-            for prediction in (getattr(task, "predictions", None) or [])
-        }
-        tasks.append(ProjectTask(task.id, data.get(TEXT_NAME, ""), data, {v for v in versions if v}))
+        scores: dict[str, float] = {}
+        for prediction in getattr(task, "predictions", None) or []:
+            version, score = _field(prediction, "model_version"), _field(prediction, "score")
+            if version:
+                scores[version] = min(scores.get(version, float("inf")), float(score) if score is not None else 1.0)
+        annotations = getattr(task, "total_annotations", None) or len(getattr(task, "annotations", None) or [])
+        tasks.append(ProjectTask(task.id, data.get(TEXT_NAME, ""), data, set(scores), annotations, scores))
     return sorted(tasks, key=lambda task: task.id)
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def least_confident(tasks: list[ProjectTask], count: int, model_version: str | None = None) -> list[ProjectTask]:
+    """The ``count`` unannotated tasks whose prediction (of ``model_version``, else any) has the lowest score."""
+
+    def score(task: ProjectTask) -> float:
+        if model_version is not None:
+            return task.scores.get(model_version, float("inf"))
+        return min(task.scores.values(), default=float("inf"))
+
+    candidates = [task for task in tasks if not task.annotations and score(task) != float("inf")]
+    return sorted(candidates, key=lambda task: (score(task), task.id))[:count]
+
+
+def connect_backend(client: LabelStudio, project_id: int, url: str, title: str) -> Any:
+    """Register an ML backend with the project (once) and pre-annotate every opened task with it.
+
+    Label Studio checks the backend (health, setup) when it is registered: an unreachable one, or one
+    refusing the project's labeling config, is an error here.
+    """
+    url = url.rstrip("/")
+    existing = [b for b in client.ml.list(project=project_id) if (b.url or "").rstrip("/") == url]
+    try:
+        backend = (
+            existing[0] if existing else client.ml.create(project=project_id, url=url, title=title, is_interactive=True)
+        )
+    except ApiError as error:
+        raise LabelStudioClientError(
+            f"Label Studio at {base_url_of(client)} refused the ML backend {url} for project {project_id} "
+            f"(HTTP {error.status_code}): {error.body}"
+        ) from None
+    client.projects.update(
+        project_id, show_collab_predictions=True, evaluate_predictions_automatically=True, model_version=backend.title
+    )
+    return backend
 
 
 def preannotate_project(

@@ -76,6 +76,10 @@ _QUIET_ENV = {
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
     "PYTHONUNBUFFERED": "1",
+    # The server listens on loopback only, and so does its ML backend (labelstudio.py backend):
+    # let it call a local backend, and create the backend's webhook for annotation events.
+    "ML_BLOCK_LOCAL_IP": "false",
+    "SSRF_PROTECTION_ENABLED": "false",
 }
 _STARTED_RE = re.compile(r"Starting development server at https?://([^/:\s]+):(\d+)/")
 
