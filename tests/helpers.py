@@ -1,5 +1,9 @@
 """Small builders and paths shared by the tests."""
 
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -9,6 +13,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS = REPO_ROOT / "seeds"
 SEED_GOLD = REPO_ROOT / "annotations" / "seeds.json"
 ANERCORP = REPO_ROOT.parent / "shared" / "data" / "anercorp"
+
+# Two real CPU processes (gloo) for the multi-process tests.
+TORCHRUN = (sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2")
+TWO_CPU_PROCESSES = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1"}
+
+
+def run_script(
+    script: str, *args, python: Sequence[str] = (sys.executable,), cwd: Path = REPO_ROOT, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """``scripts/<script> ARGS`` in a subprocess, as a user runs it (arguments may be paths)."""
+    command = [*python, str(REPO_ROOT / "scripts" / script), *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def mention(

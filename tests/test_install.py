@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import trainer
-from tests.helpers import REPO_ROOT, SEEDS
+from tests.helpers import REPO_ROOT, SEEDS, run_script
 
 
 @pytest.mark.slow
@@ -42,21 +42,8 @@ def test_a_wheel_install_predicts_from_another_folder(tmp_path, smoke_model):
     assert where.returncode == 0, where.stderr
     location, schema_name = where.stdout.split()
     assert location.startswith(str(venv)) and schema_name == "conflict_events"
-    result = subprocess.run(
-        [
-            python,
-            REPO_ROOT / "scripts" / "predict.py",
-            "--model",
-            smoke_model,
-            "--input",
-            article.name,
-            "--output",
-            "out.jsonl",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=elsewhere,
-    )
+    arguments = ["--model", smoke_model, "--input", article.name, "--output", "out.jsonl"]
+    result = run_script("predict.py", *arguments, python=[python], cwd=elsewhere)
     assert result.returncode == 0, result.stderr[-2000:]
     [record] = [json.loads(line) for line in (elsewhere / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     [expected] = trainer.load(smoke_model).predict([article.read_text(encoding="utf-8")])

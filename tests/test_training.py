@@ -1,13 +1,10 @@
 """Real training runs on the smoke config (tiny random encoder, real tokenizer, real gold data)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, TORCHRUN, TWO_CPU_PROCESSES, run_script
 from trainer.config import load_config
 from trainer.model import EventExtractor
 from trainer.training import RunExistsError, train
@@ -113,10 +110,6 @@ def test_a_schema_without_status_or_relations_trains_end_to_end(tmp_path, encode
     assert model.status_classifier is None and model.relation_mlp is None
 
 
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "scripts/train.py"]
-TWO_CPU_PROCESSES = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1"}
-
-
 @pytest.mark.slow
 def test_two_processes_train_resume_and_write_once(tmp_path, encoder_dir, schema):
     """Real DDP on two CPU processes (gloo). Batches of one window: many hold no victim count or no pair,
@@ -126,13 +119,7 @@ def test_two_processes_train_resume_and_write_once(tmp_path, encoder_dir, schema
     arguments += ["--set", "train.epochs=1", "--set", "train.checkpoint_every_steps=6"]
 
     def launch(*extra):
-        result = subprocess.run(
-            [*TORCHRUN, *map(str, arguments), *extra],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            env=TWO_CPU_PROCESSES,
-        )
+        result = run_script("train.py", *arguments, *extra, python=TORCHRUN, env=TWO_CPU_PROCESSES)
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout + result.stderr
 

@@ -1,10 +1,8 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import ANERCORP, REPO_ROOT
+from tests.helpers import ANERCORP, run_script
 
 
 def first_sentences(path, count):
@@ -27,10 +25,10 @@ def test_anercorp_benchmark_end_to_end_on_the_smoke_encoder(tmp_path, encoder_di
         "train.batch_size=16",
         f"output_dir={tmp_path / 'run'}",
     ]
-    command = [sys.executable, "scripts/benchmark_anercorp.py", "--config", "configs/smoke.yaml", "--test", str(test)]
+    arguments = ["--config", "configs/smoke.yaml", "--test", test]
     for override in overrides:
-        command += ["--set", override]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT)
+        arguments += ["--set", override]
+    result = run_script("benchmark_anercorp.py", *arguments)
     assert result.returncode == 0, result.stderr[-3000:]
     scores = json.loads((tmp_path / "run" / "anercorp_test.json").read_text())
     assert scores["sentences"] == 50

@@ -1,29 +1,13 @@
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import run_script
 
 
 @pytest.mark.slow
 def test_memory_benchmark_prints_a_flat_profile(smoke_model):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/benchmark_memory.py",
-            "--model",
-            smoke_model,
-            "--documents",
-            "3000",
-            "--every",
-            "500",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    result = run_script("benchmark_memory.py", "--model", smoke_model, "--documents", 3000, "--every", 500)
     assert result.returncode == 0, result.stderr[-2000:]
     samples = [float(mb) for mb in re.findall(r"documents predicted:\s+([\d.]+) MB", result.stdout)]
     assert len(samples) == 7 and all(mb > 100 for mb in samples)

@@ -1,33 +1,16 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import run_script
 from trainer.formats.labelstudio import read_tasks
 
 
 @pytest.mark.slow
 def test_evaluate_script_writes_the_whole_report(smoke_model, tmp_path, schema):
     output = tmp_path / "report"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/evaluate.py",
-            "--model",
-            str(smoke_model),
-            "--data",
-            "annotations/seeds.json",
-            "--output",
-            str(output),
-            "--bootstrap-samples",
-            "50",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    arguments = ["--data", "annotations/seeds.json", "--output", output, "--bootstrap-samples", 50]
+    result = run_script("evaluate.py", "--model", smoke_model, *arguments)
     assert result.returncode == 0, result.stderr
     report = json.loads((output / "report.json").read_text())
     assert report["documents"] == 5 and report["entities"]["micro"]["gold"] == 422

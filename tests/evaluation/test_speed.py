@@ -1,32 +1,15 @@
 import math
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import REPO_ROOT
+from tests.helpers import run_script
 
 
 @pytest.mark.slow
 def test_speed_benchmark_prints_real_ratios_on_the_smoke_config(smoke_model):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/benchmark_speed.py",
-            "--config",
-            "configs/smoke.yaml",
-            "--model",
-            str(smoke_model),
-            "--steps",
-            "2",
-            "--batch-size",
-            "4",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    arguments = ["--config", "configs/smoke.yaml", "--model", smoke_model, "--steps", 2, "--batch-size", 4]
+    result = run_script("benchmark_speed.py", *arguments)
     assert result.returncode == 0, result.stderr[-3000:]
     rates = dict(re.findall(r"^(ours: [^\n]*?|baseline: [^\n]*?)\s+([\d.]+) tokens/s", result.stdout, re.MULTILINE))
     assert len(rates) == 8 and all(float(rate) > 0 for rate in rates.values()), result.stdout

@@ -2,15 +2,12 @@
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import pyarrow.parquet as pq
 import pytest
 
 import trainer
-from tests.helpers import REPO_ROOT
+from tests.helpers import TORCHRUN, TWO_CPU_PROCESSES, run_script
 from trainer.errors import InputError, OutputExistsError
 from trainer.formats.jsonl import prediction_record
 from trainer.formats.table import COLUMNS
@@ -106,26 +103,13 @@ def test_the_events_table_has_a_row_per_event_record(predictor, corpus, tmp_path
         assert 0 <= row["min_score"] <= 1
 
 
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
-TWO_CPU_PROCESSES = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1"}
-
-
 @pytest.mark.slow
 def test_two_processes_share_the_corpus_and_merge_it_in_input_order(smoke_model, corpus, tmp_path):
     arguments = ["--model", smoke_model, "--input", corpus]
-    single = subprocess.run(
-        [sys.executable, "scripts/predict.py", *arguments, "--output", tmp_path / "single.jsonl"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
+    single = run_script("predict.py", *arguments, "--output", tmp_path / "single.jsonl")
     assert single.returncode == 0, single.stderr[-2000:]
-    two = subprocess.run(
-        [*TORCHRUN, "scripts/predict.py", *arguments, "--output", tmp_path / "two.jsonl"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        env=TWO_CPU_PROCESSES,
+    two = run_script(
+        "predict.py", *arguments, "--output", tmp_path / "two.jsonl", python=TORCHRUN, env=TWO_CPU_PROCESSES
     )
     assert two.returncode == 0, two.stderr[-3000:]
     output = two.stdout + two.stderr

@@ -1,22 +1,19 @@
 """predict.py and the Python API on every input format, with a really trained (smoke) model."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 import trainer
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, run_script
 from trainer.documents import Document
 from trainer.formats.labelstudio import read_tasks
 
 SEEDS = REPO_ROOT / "seeds"
-SCRIPT = [sys.executable, str(REPO_ROOT / "scripts" / "predict.py")]
 
 
 def run_predict(*args):
-    result = subprocess.run([*SCRIPT, *map(str, args)], capture_output=True, text=True, cwd=REPO_ROOT)
+    result = run_script("predict.py", *args)
     assert result.returncode == 0, result.stderr
     return result
 
