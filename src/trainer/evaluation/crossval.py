@@ -87,7 +87,7 @@ def crossval(
         "mean": {m: statistics.mean(r[m] for r in results) for m in HEADLINE},
         "std": {m: statistics.pstdev(r[m] for r in results) for m in HEADLINE},
         "pooled": {m: pooled["headline"][m] for m in HEADLINE},
-        "pooled_confidence_intervals_95": pooled["confidence_intervals_95"],
+        "pooled_confidence_intervals_95": {m: list(ci) for m, ci in pooled["confidence_intervals_95"].items()},
         "pooled_baselines": pooled["baselines"],
     }
     write_json_atomic(output_dir / "crossval.json", report)
