@@ -35,7 +35,7 @@ from trainer.errors import OutputExistsError
 from trainer.evaluation.metrics import summary_scores
 from trainer.evaluation.plots import plot_learning_curve
 from trainer.fileio import atomic_directory, write_text_atomic
-from trainer.inference.predictor import Predictor
+from trainer.inference.predictor import Predictor, load_predictor
 from trainer.inference.thresholds import tune_relation_thresholds
 from trainer.model import EventExtractor
 from trainer.optimization import make_optimizer, make_scheduler
@@ -129,11 +129,10 @@ def tune_thresholds(best_dir: Path, dev_documents: list[Document], batch_size: i
 
     Returns its dev scores with them, and the thresholds. The weights are untouched.
     """
-    model, tokenizer = EventExtractor.from_pretrained(best_dir), AutoTokenizer.from_pretrained(best_dir)
-    model.config.relation_thresholds = tune_relation_thresholds(
-        Predictor(model, tokenizer, batch_size=batch_size), dev_documents
-    )
-    scores = evaluate(model, tokenizer, dev_documents, batch_size)
+    predictor = load_predictor(best_dir, batch_size=batch_size)
+    model = predictor.model
+    model.config.relation_thresholds = tune_relation_thresholds(predictor, dev_documents)
+    scores = evaluate(model, predictor.tokenizer, dev_documents, batch_size)
     write_text_atomic(best_dir / "config.json", model.config.to_json_string())
     metrics = json.loads((best_dir / "dev_metrics.json").read_text())
     tuned = {**scores, "relation_thresholds": model.config.relation_thresholds}

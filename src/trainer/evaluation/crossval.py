@@ -24,7 +24,7 @@ from pathlib import Path
 from trainer.config import RunConfig
 from trainer.data.loading import read_documents, split_documents
 from trainer.errors import TrainerError
-from trainer.evaluation.report import HEADLINE, score_part
+from trainer.evaluation.report import HEADLINE, evaluate_documents, score_part
 from trainer.fileio import write_json_atomic, write_text_atomic
 from trainer.inference.predictor import load_predictor
 from trainer.schema import load_schema
@@ -63,9 +63,7 @@ def crossval(
         best = train(dataclasses.replace(config, data=data, output_dir=str(run_dir)), resume=True)
         predictor = load_predictor(run_dir / "best", batch_size=config.train.batch_size)
         fold_gold = [by_id[i] for i in held_out]
-        fold_predicted = [predictor.predict_document(d) for d in fold_gold]
-        fold_with_gold = [predictor.predict_document(d, gold_entities=True) for d in fold_gold]
-        scores = score_part(fold_gold, fold_predicted, fold_with_gold, schema, predictor.majority_status, samples)
+        scores, fold_predicted, fold_with_gold = evaluate_documents(predictor, fold_gold, samples)
         results.append(
             {
                 "fold": index,

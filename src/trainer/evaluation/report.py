@@ -104,13 +104,13 @@ def score_part(
 
 def evaluate_documents(
     predictor: Predictor, gold: list[Document], bootstrap_samples: int = 1000
-) -> tuple[dict, list[Document]]:
-    """(report, predicted documents) for one part of the data."""
+) -> tuple[dict, list[Document], list[Document]]:
+    """(report, predicted documents, predictions given the gold entities) for one part of the data."""
     predicted = [predictor.predict_document(document) for document in gold]
     with_gold_entities = [predictor.predict_document(document, gold_entities=True) for document in gold]
     schema = predictor.schema
     report = score_part(gold, predicted, with_gold_entities, schema, predictor.majority_status, bootstrap_samples)
-    return report, predicted
+    return report, predicted, with_gold_entities
 
 
 def parts_of(gold: list[Document]) -> dict[str, list[Document]]:
@@ -190,7 +190,7 @@ def evaluate_model(
     report: dict = {"model": str(model_dir), "data": list(data), "parts": {}}
     predicted_by_id: dict[int, Document] = {}
     for name, documents in parts_of(gold).items():
-        report["parts"][name], predicted = evaluate_documents(predictor, documents, bootstrap_samples)
+        report["parts"][name], predicted, _ = evaluate_documents(predictor, documents, bootstrap_samples)
         predicted_by_id.update({id(g): p for g, p in zip(documents, predicted, strict=True)})
     predicted = [predicted_by_id[id(document)] for document in gold]
     report["confusion"] = {
